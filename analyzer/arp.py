@@ -1,0 +1,170 @@
+"""ARP transactions: each request series, the replies that answer it, and the fate of those replies.
+
+Requests with the same sender MAC, sender IP and target IP form one
+transaction while they come less than ``TRANSACTION_GAP`` seconds apart (the
+kernel retries once a second). A reply belongs to it when it comes from the
+target IP, is addressed to the requester, and arrives between the first
+request and ``REPLY_WAIT`` seconds after the last. Gratuitous ARP and ARP
+probes (sender IP 0.0.0.0) expect no answer and are left out. Echoes of a
+request (the host's own broadcast flooded back in) are not counted as requests.
+
+Fates: "answered" when a reply left the bridge by the port the request came
+in by (or went up to the host, for the host's own requests); "lost" when
+replies reached the host but not the requester, with ``lost_at`` naming the
+bridge or interface where they vanished; "unanswered" when requests left the
+host and no reply was captured anywhere; "unknown" when the captures cannot
+tell (the requester's side was not captured and the replay cannot decide).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .addresses import ipv4_int_to_str, mac_int_to_str
+from .journeys import LOCAL
+from .tables import none_for_missing
+from .topology import Topology
+
+TRANSACTION_GAP = 5.0
+REPLY_WAIT = 3.0
+
+ARP_REQUEST = 1
+ARP_REPLY = 2
+
+TRANSACTION_COLUMNS = [
+    "transaction", "requester_ip", "requester_mac", "target_ip", "target_mac", "requests", "replies",
+    "first_time", "last_time", "fate", "lost_at", "requester_port", "replies_seen_at",
+    "first_request_point", "first_request_file", "first_request_frame", "first_request_time",
+    "request_journeys", "reply_journeys", "reason",
+]
+
+
+def _request_groups(requests: pd.DataFrame) -> list[pd.DataFrame]:
+    groups = []
+    for _, series in requests.groupby(["arp_sha", "arp_spa", "arp_tpa"], sort=False):
+        series = series.sort_values("first_time")
+        gap = series["first_time"].diff().fillna(0) > TRANSACTION_GAP
+        for _, part in series.groupby(gap.cumsum()):
+            groups.append(part)
+    groups.sort(key=lambda g: g["first_time"].iloc[0])
+    return groups
+
+
+def build_transactions(journeys: pd.DataFrame, sightings: pd.DataFrame, decisions: pd.DataFrame,
+                       topology: Topology) -> pd.DataFrame:
+    """Pair ARP requests with their replies and decide each transaction's fate."""
+    if journeys.empty or "arp_op" not in journeys:
+        return pd.DataFrame(columns=TRANSACTION_COLUMNS)
+    arp = journeys[journeys["arp_op"].isin([ARP_REQUEST, ARP_REPLY])]
+    requests = arp[(arp["arp_op"] == ARP_REQUEST) & (arp["echo_of"] < 0)
+                   & (arp["arp_spa"] > 0) & (arp["arp_spa"] != arp["arp_tpa"])]
+    replies = arp[arp["arp_op"] == ARP_REPLY]
+    rows = []
+    for number, group in enumerate(_request_groups(requests), start=1):
+        first = group.iloc[0]
+        start, end = float(first["first_time"]), float(group["first_time"].max()) + REPLY_WAIT
+        answer = replies[(replies["arp_spa"] == first["arp_tpa"]) & (replies["arp_tpa"] == first["arp_spa"])
+                         & ((replies["eth_dst"] == first["arp_sha"]) | (replies["arp_tha"] == first["arp_sha"]))
+                         & (replies["first_time"] >= start) & (replies["first_time"] <= end)]
+        first_sighting = sightings.loc[int(first["first_sighting"])]
+        row = {
+            "transaction": number,
+            "requester_ip": ipv4_int_to_str(first["arp_spa"]),
+            "requester_mac": mac_int_to_str(first["arp_sha"]),
+            "target_ip": ipv4_int_to_str(first["arp_tpa"]),
+            "target_mac": mac_int_to_str(answer["arp_sha"].iloc[0]) if len(answer) else None,
+            "requests": int(len(group)),
+            "replies": int(len(answer)),
+            "first_time": start,
+            "last_time": float(max(group["last_time"].max(), answer["last_time"].max() if len(answer) else 0)),
+            "first_request_point": first_sighting["point"],
+            "first_request_file": first_sighting["file"],
+            "first_request_frame": int(first_sighting["frame"]),
+            "first_request_time": float(first_sighting["time"]),
+            "request_journeys": [int(j) for j in group["journey"]],
+            "reply_journeys": [int(j) for j in answer["journey"]],
+        }
+        seen = sightings[sightings["journey"].isin(row["reply_journeys"])]
+        row["replies_seen_at"] = sorted(seen["point"].unique())
+        row.update(_fate(group, answer, seen, sightings, decisions, topology))
+        rows.append(row)
+    return none_for_missing(pd.DataFrame(rows, columns=TRANSACTION_COLUMNS),
+                            ("target_mac", "lost_at", "requester_port", "reason"))
+
+
+def _requester_port(group: pd.DataFrame, decisions: pd.DataFrame) -> str | None:
+    for journey in group.itertuples(index=False):
+        if journey.ingress_port is not None:
+            return journey.ingress_port
+        if journey.journey in decisions.index:
+            port = decisions.loc[journey.journey, "ingress_port"]
+            if port is not None:
+                return port
+    return None
+
+
+def _port_captured(topology: Topology, bridge: str, port: str, points: set) -> bool:
+    if port == LOCAL:
+        return bridge in points
+    members = topology.members(port)
+    return port in points or bool(members) and all(m in points for m in members)
+
+
+def _fate(group, answer, seen, sightings, decisions, topology: Topology) -> dict:
+    bridge = group["bridge"].iloc[0]
+    port = _requester_port(group, decisions)
+    result = {"requester_port": port, "fate": "unknown", "lost_at": None, "reason": None}
+    if bridge is None:
+        result["reason"] = "the requester's interface is not a bridge port in the case's topology"
+        return result
+    if answer.empty:
+        request_rows = sightings[sightings["journey"].isin(group["journey"])]
+        left = request_rows[(request_rows["direction"] == "out")]
+        uplink = [p for p in left["point"].unique()
+                  if topology.graph.nodes.get(p, {}).get("role") == "uplink"]
+        if uplink:
+            result["fate"] = "unanswered"
+            result["reason"] = f"requests left the host on {', '.join(sorted(uplink))} and no reply was captured"
+        else:
+            result["reason"] = "no reply was captured and no request was seen leaving by an uplink"
+        return result
+    if port is None:
+        result["reason"] = "the port the requests came in by is not known"
+        return result
+
+    points = set(sightings["point"].unique())
+    reached = False
+    for journey in answer.itertuples(index=False):
+        if port == LOCAL:
+            decision = decisions.loc[journey.journey, "decision"] if journey.journey in decisions.index else None
+            reached = reached or decision == "local" or (bridge in journey.points)
+        elif port in journey.egress_ports:
+            reached = True
+    if reached:
+        result["fate"] = "answered"
+        return result
+
+    drops = [decisions.loc[j] for j in answer["journey"] if j in decisions.index]
+    fdb_drops = [d for d in drops if d["decision"] == "drop-ingress-port"]
+    inactive = [d for d in drops if d["decision"] == "inactive-port-drop"]
+    forwarded = [d for d in drops if d["decision"] == "forward" and d["out_port"] == port]
+    if _port_captured(topology, bridge, port, points):
+        result["fate"] = "lost"
+        if fdb_drops:
+            result["lost_at"] = bridge
+        elif inactive:
+            result["lost_at"] = inactive[0]["ingress_port"]
+        else:
+            last = seen.sort_values("time").iloc[-1]
+            result["lost_at"] = last["point"]
+        return result
+    if forwarded:
+        result["fate"] = "answered"
+        result["reason"] = f"the replay sends the replies out of {port}, which was not captured"
+    elif fdb_drops:
+        result["fate"] = "lost"
+        result["lost_at"] = bridge
+        result["reason"] = f"{port} was not captured; the replay drops the replies at {bridge}"
+    else:
+        result["reason"] = f"{port}, the requester's side, was not captured"
+    return result

@@ -1,0 +1,188 @@
+"""``read_capture`` and ``is_capture``: format detection, the chunk loop and the frames table."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from .decode import GATHER_PAD, decode_frames
+from .model import DIRECTION_IN, DIRECTION_OUT, DIRECTION_UNKNOWN, FRAME_COLUMNS, CaptureFile
+from .pcap import MAGIC as PCAP_MAGIC
+from .pcap import read_pcap
+from .pcapng import BYTE_ORDER_MAGIC_BIG, BYTE_ORDER_MAGIC_LITTLE, read_pcapng
+from .records import ReadContext, RecordBatch
+from .source import DECOMPRESSION_ERRORS, ChunkBuffer, detect_compression, open_decompressed
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_RECORD = 262144
+# Bytes read from the stream per chunk; the buffer also holds one partial record carried over.
+CHUNK_SIZE = 4 * 1024 * 1024
+# Room in the buffer for a packet block's header and options beyond its captured bytes.
+BLOCK_SLACK = 64 * 1024
+INT32_MAX = 2**31 - 1
+
+ProgressCallback = Callable[[int, "int | None"], None]
+
+
+def detect_format(head: bytes) -> str | None:
+    """Return "pcap" or "pcapng" when ``head`` (at least 12 bytes) starts such a file, else None."""
+    if head[:4] in PCAP_MAGIC:
+        return "pcap"
+    if head[:4] == b"\x0a\x0d\x0d\x0a" and head[8:12] in (BYTE_ORDER_MAGIC_BIG, BYTE_ORDER_MAGIC_LITTLE):
+        return "pcapng"
+    return None
+
+
+def is_capture(path: str | os.PathLike) -> bool:
+    """Tell by content whether ``path`` is a pcap or pcapng file, plain or gzip/xz/bzip2/zstd-compressed."""
+    try:
+        with open(path, "rb") as raw:
+            compression = detect_compression(raw.read(8))
+            raw.seek(0)
+            stream = open_decompressed(raw, compression)
+            head = stream.read(12)
+    except (OSError,) + DECOMPRESSION_ERRORS:
+        return False
+    return detect_format(head) is not None
+
+
+def read_capture(
+    path: str | os.PathLike,
+    *,
+    progress: ProgressCallback | None = None,
+    max_record: int = DEFAULT_MAX_RECORD,
+) -> CaptureFile:
+    """Read a pcap or pcapng file, compressed or not, into a CaptureFile.
+
+    Never raises for a bad file: problems become warnings that name the file
+    and the record, and every record read before a fatal problem is kept.
+    ``progress(bytes_read, total_bytes)`` is called after each chunk, with
+    positions in the file as stored (compressed or not); total_bytes is None
+    when the size is unknown. ``max_record`` is the largest captured length
+    accepted for one record.
+    """
+    context = ReadContext(path=str(path), max_record=max_record)
+    try:
+        raw = open(path, "rb")
+    except OSError as error:
+        context.warn(f"cannot open the file: {error.strerror or error}")
+        return _result(context, "unknown", [], readable=False)
+    with raw:
+        compression = detect_compression(raw.read(8))
+        raw.seek(0)
+        context.compression = compression
+        stream = open_decompressed(raw, compression)
+        buffer = ChunkBuffer(stream, CHUNK_SIZE + max_record + BLOCK_SLACK, GATHER_PAD, raw=raw)
+        buffer.ensure(12)
+        file_format = detect_format(bytes(buffer.view[: min(buffer.available, 12)]))
+        parts: list[dict[str, np.ndarray]] = []
+        if file_format is None:
+            _warn_not_capture(context, buffer)
+        else:
+            _read_records(buffer, context, file_format, parts, progress)
+        if buffer.error:
+            context.warn(f"decompression failed after {buffer.base + buffer.end} bytes of output: {buffer.error}")
+        if progress is not None:
+            progress(*buffer.raw_position())
+    return _result(context, file_format or "unknown", parts, readable=context.readable and file_format is not None)
+
+
+def _warn_not_capture(context: ReadContext, buffer: ChunkBuffer) -> None:
+    if buffer.available == 0 and not buffer.error:
+        context.warn("the file is empty")
+    else:
+        head = bytes(buffer.view[: min(buffer.available, 12)]).hex(" ")
+        context.warn(f"not a pcap or pcapng file: it starts with bytes {head or '(none)'}")
+
+
+def _read_records(
+    buffer: ChunkBuffer,
+    context: ReadContext,
+    file_format: str,
+    parts: list[dict[str, np.ndarray]],
+    progress: ProgressCallback | None,
+) -> None:
+    batches = read_pcap(buffer, context) if file_format == "pcap" else read_pcapng(buffer, context)
+    last_frame = 0
+    try:
+        for batch in batches:
+            parts.append(_frame_columns(batch, context))
+            last_frame = int(batch.frame[-1])
+            if progress is not None:
+                progress(*buffer.raw_position())
+    except Exception as error:  # noqa: BLE001 - a reader bug must not stop the analysis of other files
+        log.exception("reading %s failed after record %d", context.path, last_frame)
+        context.warn(f"reading failed after record {last_frame} ({type(error).__name__}: {error}); records before it kept")
+
+
+def _frame_columns(batch: RecordBatch, context: ReadContext) -> dict[str, np.ndarray]:
+    """Decode one batch into the frame columns, in FRAME_COLUMNS order and dtypes."""
+    link_types = np.array([interface.link_type for interface in context.interfaces], dtype=np.int32)
+    link_type = link_types[batch.interface]
+    decoded = decode_frames(batch.data, batch.data_offset, batch.caplen, link_type)
+    # pcapng flags bits 0-1: 1 inbound, 2 outbound; they take precedence over the SLL packet type.
+    flag_direction = (batch.flags & 3).astype(np.int8)
+    direction = np.select(
+        [flag_direction == 1, flag_direction == 2],
+        [DIRECTION_IN, DIRECTION_OUT],
+        decoded.pop("direction"),
+    )
+    columns = {
+        "frame": batch.frame,
+        "time_ns": batch.time_ns,
+        "interface": batch.interface,
+        "link_type": link_type,
+        "caplen": batch.caplen,
+        "wirelen": np.minimum(batch.wirelen, INT32_MAX),
+        "truncated": batch.caplen < batch.wirelen,
+        "direction": direction,
+        **decoded,
+    }
+    return {name: np.asarray(columns[name]).astype(dtype, copy=False) for name, dtype in FRAME_COLUMNS.items()}
+
+
+def _result(context: ReadContext, file_format: str, parts: list[dict[str, np.ndarray]], readable: bool) -> CaptureFile:
+    if parts:
+        columns = {name: np.concatenate([part[name] for part in parts]) for name in FRAME_COLUMNS}
+    else:
+        columns = {name: np.empty(0, dtype=dtype) for name, dtype in FRAME_COLUMNS.items()}
+    frames = pd.DataFrame(columns)
+    if readable:
+        _check_frames(frames, context)
+    return CaptureFile(
+        path=context.path,
+        format=file_format,
+        compression=context.compression,
+        interfaces=context.interfaces,
+        frames=frames,
+        warnings=context.warnings,
+        readable=readable,
+    )
+
+
+def _check_frames(frames: pd.DataFrame, context: ReadContext) -> None:
+    """Warn about an empty file, records without a time and timestamps that go backwards."""
+    if frames.empty:
+        context.warn("no packet records after the file header")
+        return
+    times = frames["time_ns"].to_numpy()
+    untimed = times < 0
+    if untimed.any():
+        first = int(frames["frame"].to_numpy()[np.argmax(untimed)])
+        context.warn(
+            f"records without a usable timestamp: {int(untimed.sum())} (first: record {first}); "
+            f"their time_ns is -1. Simple packet blocks carry none."
+        )
+    timed = times[~untimed]
+    backwards = np.flatnonzero(np.diff(timed) < 0)
+    if len(backwards):
+        first = int(frames["frame"].to_numpy()[~untimed][backwards[0] + 1])
+        context.warn(
+            f"records with a timestamp earlier than the record before them: {len(backwards)} "
+            f"(first: record {first}); frames are kept in file order"
+        )

@@ -1,0 +1,140 @@
+"""Opening capture files, compressed or not, and reading them through a fixed-size buffer."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import os
+import zlib
+from typing import BinaryIO
+
+import numpy as np
+import zstandard
+
+# Leading bytes of each supported compression format.
+COMPRESSION_MAGIC: dict[str, bytes] = {
+    "gzip": b"\x1f\x8b",
+    "xz": b"\xfd7zXZ\x00",
+    "bzip2": b"BZh",
+    "zstd": b"\x28\xb5\x2f\xfd",
+}
+
+# Exceptions that a decompressor raises on corrupt or cut input.
+DECOMPRESSION_ERRORS = (EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError, gzip.BadGzipFile)
+
+
+def detect_compression(head: bytes) -> str | None:
+    """Return the compression format whose magic number starts ``head``, or None."""
+    for name, magic in COMPRESSION_MAGIC.items():
+        if head.startswith(magic):
+            return name
+    return None
+
+
+def open_decompressed(raw: BinaryIO, compression: str | None) -> BinaryIO:
+    """Wrap the raw file in a streaming decompressor for ``compression`` (None returns ``raw``)."""
+    if compression is None:
+        return raw
+    if compression == "gzip":
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if compression == "xz":
+        return lzma.LZMAFile(raw, mode="rb")
+    if compression == "bzip2":
+        return bz2.BZ2File(raw, mode="rb")
+    if compression == "zstd":
+        # read_across_frames: `zstd` writes one frame per input, and `cat a.zst b.zst` is valid too.
+        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=False)
+    raise ValueError(f"unknown compression {compression!r}")
+
+
+class ChunkBuffer:
+    """Sliding window over a byte stream, kept in one preallocated numpy array.
+
+    ``data[start:end]`` holds unread bytes, and ``data[end:end + pad]`` is
+    always zero, so that fixed-width windows gathered at any record start
+    stay inside the array. ``base`` is the stream offset of ``data[0]``.
+    A decompression or I/O error ends the stream: ``eof`` becomes True and
+    ``error`` holds the message.
+    """
+
+    def __init__(self, stream: BinaryIO, capacity: int, pad: int, raw: BinaryIO | None = None) -> None:
+        self.stream = stream
+        self.raw = raw if raw is not None else stream
+        self.capacity = capacity
+        self.pad = pad
+        self.data = np.zeros(capacity + pad, dtype=np.uint8)
+        self.view = memoryview(self.data)
+        self.start = 0
+        self.end = 0
+        self.base = 0
+        self.eof = False
+        self.error: str | None = None
+
+    @property
+    def available(self) -> int:
+        return self.end - self.start
+
+    @property
+    def position(self) -> int:
+        """Stream offset of the first unread byte."""
+        return self.base + self.start
+
+    def fill(self) -> int:
+        """Move unread bytes to the front and read until the buffer is full or the stream ends.
+
+        Returns the number of bytes read.
+        """
+        if self.start > 0:
+            kept = self.end - self.start
+            self.data[:kept] = self.data[self.start : self.end]
+            self.base += self.start
+            self.start, self.end = 0, kept
+        total = 0
+        while not self.eof and self.end < self.capacity:
+            try:
+                count = self.stream.readinto(self.view[self.end : self.capacity])
+            except DECOMPRESSION_ERRORS + (OSError,) as error:
+                self.error = f"{type(error).__name__}: {error}"
+                count = 0
+            if not count:
+                self.eof = True
+                break
+            self.end += count
+            total += count
+        self.data[self.end : self.end + self.pad] = 0
+        return total
+
+    def ensure(self, count: int) -> bool:
+        """Make at least ``count`` unread bytes available, reading more if needed; False at end of stream."""
+        if count > self.capacity:
+            return False
+        while self.available < count and not self.eof:
+            self.fill()
+        return self.available >= count
+
+    def skip(self, count: int) -> int:
+        """Discard ``count`` bytes, reading through the stream when they are not buffered.
+
+        Returns the number of bytes skipped, which is smaller only at end of stream.
+        """
+        skipped = min(count, self.available)
+        self.start += skipped
+        while skipped < count and not self.eof:
+            # Everything buffered has been consumed, so drop it instead of moving it.
+            self.base += self.end
+            self.start = self.end = 0
+            self.fill()
+            take = min(count - skipped, self.available)
+            self.start += take
+            skipped += take
+        return skipped
+
+    def raw_position(self) -> tuple[int, int | None]:
+        """Return (bytes of the file read so far, file size or None) for progress reports."""
+        try:
+            position = self.raw.tell()
+            size = os.fstat(self.raw.fileno()).st_size
+        except (OSError, AttributeError, ValueError):
+            return 0, None
+        return position, size

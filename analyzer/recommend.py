@@ -1,0 +1,71 @@
+"""Recommendations: the configuration changes that fix a finding, with exact commands."""
+
+from __future__ import annotations
+
+from .topology import Topology
+
+# Team runners and bond modes that spread frames over members and so need the
+# switch to treat the members as one aggregate.
+NEEDS_SWITCH_AGGREGATE = ("roundrobin", "loadbalance", "broadcast", "random",
+                          "balance-rr", "balance-xor", "broadcast")
+
+
+def aggregate_fixes(topology: Topology, aggregate: str, bridge: str | None) -> list[str]:
+    """Return the fixes for an aggregate whose members the switch does not treat as one."""
+    node = topology.graph.nodes.get(aggregate, {})
+    members = topology.members(aggregate)
+    member_text = " and ".join(members) if members else f"the members of {aggregate}"
+    kind = node.get("kind")
+    mode = node.get("runner") or node.get("bond_mode")
+    fixes = [f"Configure the two switch ports connected to {member_text} as one static aggregate "
+             f"(static LAG, port-channel 'mode on'), so the switch stops flooding the host's "
+             f"broadcasts back in on the other member."]
+    if kind == "bond":
+        fixes += [
+            f"Or use bonding mode 802.3ad with LACP on the switch ports: "
+            f"nmcli connection modify {aggregate} bond.options \"mode=802.3ad,miimon=100\"",
+            f"Or use bonding mode active-backup, which needs nothing on the switch: "
+            f"nmcli connection modify {aggregate} bond.options \"mode=active-backup,miimon=100\"",
+        ]
+    else:
+        fixes += [
+            f"Or use the teamd runner lacp with LACP on the switch ports: "
+            f"nmcli connection modify {aggregate} team.runner lacp "
+            f"(teamd JSON: {{\"runner\": {{\"name\": \"lacp\", \"active\": true, \"fast_rate\": true}}}})",
+            f"Or use the teamd runner activebackup, which needs nothing on the switch: "
+            f"nmcli connection modify {aggregate} team.runner activebackup "
+            f"(teamd JSON: {{\"runner\": {{\"name\": \"activebackup\"}}, \"link_watch\": {{\"name\": \"ethtool\"}}}})",
+        ]
+        fixes.append(f"Then apply it: nmcli connection up {aggregate} (or restart teamd for {aggregate})")
+    if mode and mode not in NEEDS_SWITCH_AGGREGATE:
+        fixes.append(f"{aggregate} runs {mode}, which does not normally need switch aggregation: "
+                     f"check that the running mode is the configured one (teamdctl {aggregate} state dump).")
+    if bridge:
+        fixes.append(stopgap_flood(bridge))
+    return fixes
+
+
+def stopgap_flood(bridge: str) -> str:
+    return (f"Stopgap until the switch or the runner is changed: ip link set dev {bridge} type bridge "
+            f"ageing_time 0 (the bridge keeps no learned entries and floods every frame, so it "
+            f"cannot drop them; this costs bandwidth and does not survive a reboot).")
+
+
+def reflection_fixes(port: str, bridge: str | None) -> list[str]:
+    fixes = [f"Find what sends the host's own frames back in on {port}: a switch port in a loop, "
+             f"a hypervisor vSwitch or NIC in promiscuous reflect mode, or a second path between "
+             f"the switch and this host (capture on the switch port, or check its MAC table for "
+             f"the host's MACs learned on the wrong port).",
+             f"Enable STP on {bridge or 'the bridge'} or on the switch if a loop is possible."]
+    if bridge:
+        fixes.append(stopgap_flood(bridge))
+    return fixes
+
+
+def upstream_capture_advice(uplinks: list[str]) -> list[str]:
+    where = ", ".join(uplinks) if uplinks else "the uplink"
+    return [f"The requests left the host on {where} and no reply came back: the loss is outside "
+            f"this host. Capture on the switch port facing {where} and on the target (gateway) "
+            f"itself to see whether the target receives the requests and where its reply goes.",
+            "Check the switch's MAC table for the requester's MAC and the target's ARP table and "
+            "filters (ARP ACLs, port security, private VLANs)."]

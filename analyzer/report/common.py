@@ -1,0 +1,42 @@
+"""Wording shared by the text and Markdown reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+# Control characters other than tab and newline: stripped from input strings
+# before they reach a terminal, so a crafted interface or file name cannot
+# move the cursor or change colours.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text) -> str:
+    return CONTROL.sub("?", str(text))
+
+
+def clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    moment = dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc)
+    return moment.strftime("%H:%M:%S.%f")
+
+
+def day(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc).strftime("%Y-%m-%d")
+
+
+def frame_ref(evidence) -> str:
+    return (f"frame {evidence.frame} of {clean(evidence.file)} ({clean(evidence.point)}, "
+            f"{clock(evidence.time)})")
+
+
+VERDICT_HEADLINES = {
+    "fdb-ingress-port-drop": "a bridge dropped replies because its FDB pointed back at their ingress port",
+    "inactive-port-drop": "frames arrived on an inactive team or bond member and were discarded",
+    "reply-not-received": "no reply reached the host: the loss is outside it",
+    "no-loss-found": "no loss found",
+    "unknown": "undecided: the files do not allow a decision",
+}

@@ -1,0 +1,94 @@
+"""fdb-ingress-port-drop: a bridge dropped unicast frames because its FDB put the destination behind their ingress port.
+
+This is the founding failure: the switch floods a guest's broadcast back in on
+the other member of a team or bond, the bridge moves the guest's MAC to that
+aggregate, and the unicast reply that then arrives on the aggregate is dropped,
+because a bridge never forwards a frame out of the port it came in by.
+"""
+
+from __future__ import annotations
+
+from ..findings import Finding
+from ..journeys import LOCAL
+from ..recommend import aggregate_fixes, reflection_fixes, stopgap_flood
+from ._evidence import MAX_EVIDENCE_FRAMES, evidence, ingress_sighting
+
+CODE = "fdb-ingress-port-drop"
+
+
+def find(context) -> list[Finding]:
+    decisions = context.decisions
+    if decisions.empty:
+        return []
+    drops = decisions[decisions["decision"] == "drop-ingress-port"]
+    if drops.empty:
+        return []
+    journeys = context.journeys.loc[drops["journey"]]
+    # A frame that was seen leaving by another port was not dropped: the replay
+    # state is wrong there (frames missing from the captures), so it is no evidence.
+    confirmed = journeys[[not [p for p in ports if p != LOCAL] for ports in journeys["egress_ports"]]]
+    findings = []
+    for (bridge, mac, port), group in confirmed.groupby(["bridge", "dst_mac", "ingress_port"], sort=False):
+        findings.append(_finding(context, bridge, mac, port, group))
+    return findings
+
+
+def _finding(context, bridge: str, mac: str, port: str, group) -> Finding:
+    topology = context.topology
+    first = group.iloc[0]
+    decision = context.decisions.loc[first["journey"]]
+    items = []
+    cause_index = int(decision["fdb_cause_sighting"])
+    cause_note = ""
+    echo = False
+    should_leave_by = None
+    if cause_index >= 0:
+        cause = context.sighting(cause_index)
+        cause_journey = context.journeys.loc[int(cause["journey"])]
+        echo = int(cause_journey["echo_of"]) >= 0
+        moves = context.fdb_events[(context.fdb_events["bridge"] == bridge)
+                                   & (context.fdb_events["mac"] == mac)
+                                   & (context.fdb_events["cause_sighting"] == cause_index)]
+        if len(moves) and moves.iloc[0]["previous_port"]:
+            should_leave_by = moves.iloc[0]["previous_port"]
+        if echo:
+            original = context.journeys.loc[int(cause_journey["echo_of"])]
+            items.append(evidence(ingress_sighting(context, original),
+                                  f"{mac} sends this frame; it enters {bridge} by "
+                                  f"{original['ingress_port']}"))
+        cause_note = (f"this {'echo of that frame' if echo else 'frame'} enters {bridge} by {port} "
+                      f"with source {mac}, so {bridge} learns {mac} on {port}")
+        items.append(evidence(cause, cause_note))
+    for _, journey in group.head(MAX_EVIDENCE_FRAMES).iterrows():
+        row = ingress_sighting(context, journey)
+        what = "ARP reply" if journey["arp_op"] == 2 else "unicast frame"
+        items.append(evidence(row, f"{what} to {mac} enters {bridge} by {port}; {bridge} drops it "
+                                   f"because its FDB has {mac} on {port}"))
+    if should_leave_by is None:
+        should_leave_by = _guest_port(topology, bridge, mac, context)
+    missing = f", so they never reached {should_leave_by}" if should_leave_by else ""
+    frames = len(group)
+    summary = (f"{bridge} dropped {frames} unicast frame{'s' if frames != 1 else ''} to {mac} "
+               f"that arrived on {port}{missing}. Its FDB had {mac} on {port} itself"
+               + (f", learned from the host's own broadcast flooded back in" if echo else "")
+               + ", and a bridge never forwards a frame out of the port it came in by.")
+    kind = topology.kind(port)
+    if kind in ("team", "bond"):
+        recommendations = aggregate_fixes(topology, port, bridge)
+    elif echo:
+        recommendations = reflection_fixes(port, bridge)
+    else:
+        recommendations = [stopgap_flood(bridge)]
+    return Finding(code=CODE, severity="error", summary=summary, lost_at=bridge, mac=mac,
+                   bridge=bridge, port=port, evidence=items, recommendations=recommendations,
+                   explanation=f"should have left by {should_leave_by}" if should_leave_by else None)
+
+
+def _guest_port(topology, bridge: str, mac: str, context) -> str | None:
+    """Name the port a MAC was on before it moved to the wrong one, if the replay saw that."""
+    events = context.fdb_events
+    rows = events[(events["bridge"] == bridge) & (events["mac"] == mac)]
+    for _, row in rows.iterrows():
+        if row["previous_port"]:
+            return row["previous_port"]
+    return None

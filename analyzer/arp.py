@@ -31,6 +31,9 @@ REPLY_WAIT = 3.0
 ARP_REQUEST = 1
 ARP_REPLY = 2
 
+# Replay decisions by which a bridge, or a team or bond below it, drops a frame.
+DROP_DECISIONS = ("drop-ingress-port", "vlan-filter-drop", "inactive-port-drop")
+
 TRANSACTION_COLUMNS = [
     "transaction", "requester_ip", "requester_mac", "target_ip", "target_mac", "requests", "replies",
     "first_time", "last_time", "fate", "lost_at", "requester_port", "replies_seen_at",
@@ -122,9 +125,15 @@ def _fate(group, answer, seen, sightings, decisions, topology: Topology) -> dict
         left = request_rows[(request_rows["direction"] == "out")]
         uplink = [p for p in left["point"].unique()
                   if topology.graph.nodes.get(p, {}).get("role") == "uplink"]
+        dropped = [decisions.loc[j] for j in group["journey"] if j in decisions.index
+                   and decisions.loc[j, "decision"] in DROP_DECISIONS]
         if uplink:
             result["fate"] = "unanswered"
             result["reason"] = f"requests left the host on {', '.join(sorted(uplink))} and no reply was captured"
+        elif dropped and len(dropped) == len(group):
+            result["fate"] = "lost"
+            result["lost_at"] = dropped[0]["bridge"]
+            result["reason"] = f"{dropped[0]['bridge']} dropped the requests ({dropped[0]['decision']})"
         else:
             result["reason"] = "no reply was captured and no request was seen leaving by an uplink"
         return result
@@ -145,7 +154,7 @@ def _fate(group, answer, seen, sightings, decisions, topology: Topology) -> dict
         return result
 
     drops = [decisions.loc[j] for j in answer["journey"] if j in decisions.index]
-    fdb_drops = [d for d in drops if d["decision"] == "drop-ingress-port"]
+    fdb_drops = [d for d in drops if d["decision"] in ("drop-ingress-port", "vlan-filter-drop")]
     inactive = [d for d in drops if d["decision"] == "inactive-port-drop"]
     forwarded = [d for d in drops if d["decision"] == "forward" and d["out_port"] == port]
     if _port_captured(topology, bridge, port, points):

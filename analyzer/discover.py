@@ -22,6 +22,7 @@ PARSER_MODULES = [
     "teamdctl_state_view",
     "ip_link",
     "bridge_link",
+    "bridge_vlan",
     "bridge_fdb",
 ]
 

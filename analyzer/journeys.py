@@ -158,15 +158,16 @@ def _resolve_lone(journey: Pass, place, src: int, dst: int, flag: int, places: _
         return "out", "file"
     if port is None or bridge is None:
         return "unknown", "none"
+    if journey.started_beside_open:
+        # The same frame was already crossing the host: this copy came back
+        # in, even when it carries the host's own source MAC.
+        return "in", "topology"
     local = places.local_macs.get(bridge, set())
     if src in local:
         journey.ingress_port = LOCAL
         return "out", "address"
     if dst in local:
         return "in", "address"
-    if journey.started_beside_open:
-        # The same frame was already crossing the host: this copy came back in.
-        return "in", "topology"
     # The host's own stack sends only with local source MACs, so it is no
     # possible origin here; every other port is, and if all of them were
     # captured the frame would have been seen entering there.

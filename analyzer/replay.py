@@ -34,7 +34,7 @@ ACTIVE_BACKUP_MODES = ("activebackup", "active-backup")
 EVENT_COLUMNS = ["time", "bridge", "vlan", "mac", "port", "previous_port", "cause_point",
                  "cause_file", "cause_frame", "cause_sighting", "journey", "source"]
 DECISION_COLUMNS = ["journey", "bridge", "ingress_port", "decision", "out_port", "fdb_port",
-                    "fdb_since", "fdb_cause_sighting", "learned", "inferred_ingress", "note"]
+                    "fdb_since", "fdb_cause_sighting", "learned", "inferred_ingress", "vlan", "note"]
 
 
 @dataclass
@@ -91,34 +91,94 @@ class _Bridge:
         return mac, (vlan if self.filtering and vlan >= 0 else 0)
 
     def lookup(self, mac: int, vlan: int, time: float) -> Entry | None:
+        """Return the live entry for a MAC in a VLAN, or None when there is none or it has aged out."""
         entry = self.entries.get(self.key(mac, vlan))
-        if entry is None:
-            entry = self.entries.get((mac, 0)) if self.filtering else None
-            if entry is None or not entry.local:
-                return entry if entry is None else None
-        if entry.local or entry.static:
+        if entry is None and self.filtering:
+            # The bridge's local addresses are entered once, for every VLAN.
+            fallback = self.entries.get((mac, 0))
+            entry = fallback if fallback is not None and fallback.local else None
+        if entry is None or entry.local or entry.static:
             return entry
         if self.ageing <= 0 or time - entry.updated > self.ageing:
             return None
         return entry
+
+    def port_vlans(self, port: str) -> dict | None:
+        name = self.name if port == LOCAL else port
+        return self.topology.graph.nodes[name].get("vlans") if name in self.topology.graph else None
+
+    def port_pvid(self, port: str) -> int | None:
+        name = self.name if port == LOCAL else port
+        return self.topology.graph.nodes[name].get("pvid") if name in self.topology.graph else None
+
+    def vlan_members(self, vlan: int) -> set[str] | None:
+        """Return the ports (LOCAL for the bridge itself) that are members of a VLAN, or None if unknown."""
+        if not self.filtering or vlan < 0:
+            return None
+        known = False
+        members = set()
+        for port in [*self.topology.ports(self.name), LOCAL]:
+            vlans = self.port_vlans(port)
+            if vlans is None:
+                continue
+            known = True
+            if vlan in vlans:
+                members.add(port)
+        return members if known else None
 
     def port_setting(self, port: str, name: str, default):
         value = self.topology.graph.nodes[port].get(name) if port in self.topology.graph else None
         return default if value is None else value
 
 
-def _inactive_member(topology: Topology, port: str, member: str | None) -> bool:
-    """Return whether the aggregate discards frames received on this member."""
+def _aggregate_discards(topology: Topology, port: str, member: str | None, journey,
+                        points: set) -> tuple[bool | None, str]:
+    """Tell whether the team or bond ``port`` discarded a frame received on ``member``.
+
+    A capture on the aggregate itself settles it: a frame seen on the member
+    but not on the aggregate was discarded. Otherwise an active-backup
+    aggregate discards frames on any member but its active port, as the saved
+    state dumps name it. Returns (None, reason) when the dumps disagree.
+    """
     if member is None or port not in topology.graph:
-        return False
+        return False, ""
     node = topology.graph.nodes[port]
     mode = node.get("runner") or node.get("bond_mode")
+    if port in points:
+        if port in journey.points:
+            return False, ""
+        if mode in ACTIVE_BACKUP_MODES:
+            return True, f"seen on {member} but not on {port}: {port} discarded it on an inactive member"
+        return None, f"seen on {member} but not on {port}, though {port} runs {mode or 'an unknown mode'}"
     if mode not in ACTIVE_BACKUP_MODES:
-        return False
-    active = node.get("active_port")
+        return False, ""
+    after, before = node.get("active_port"), node.get("active_port_before")
+    if after and before and after != before and member in (after, before):
+        return None, (f"the active port of {port} changed from {before} to {after} while the captures "
+                      f"ran, and {port} was not captured")
+    active = after or before
     if active:
-        return member != active
-    return topology.graph.nodes[member].get("slave_state") == "BACKUP"
+        return member != active, f"{member} is not the active port of {port} ({active} is)"
+    if topology.graph.nodes[member].get("slave_state") == "BACKUP":
+        return True, f"{member} is a backup member of {port}"
+    return False, ""
+
+
+def _classify_vlan(bridge: "_Bridge", port: str, tag: int) -> tuple[int | None, str | None]:
+    """Return the VLAN a frame belongs to on ingress, or the reason the bridge drops it there."""
+    if not bridge.filtering:
+        return 0, None
+    vlans = bridge.port_vlans(port)
+    if vlans is None:
+        return (tag if tag >= 0 else None), None
+    if tag >= 0:
+        if tag not in vlans:
+            return tag, f"{port} is not a member of VLAN {tag}"
+        return tag, None
+    pvid = bridge.port_pvid(port)
+    if pvid is None:
+        return None, f"the frame arrived untagged on {port}, which has no PVID"
+    return pvid, None
 
 
 def replay(journeys: pd.DataFrame, sightings: pd.DataFrame, topology: Topology,
@@ -132,12 +192,13 @@ def replay(journeys: pd.DataFrame, sightings: pd.DataFrame, topology: Topology,
     initial, final = snapshots_by_role(parsed)
     _seed(bridges, initial, start, notes)
     _seed_static(bridges, initial + final)
+    points = set(sightings["point"].unique()) if len(sightings) else set()
 
     for journey in journeys.itertuples(index=False):
         bridge = bridges.get(journey.bridge) if journey.bridge else None
         if bridge is None:
             continue
-        decisions.append(_step(bridge, journey, sightings, topology, events))
+        decisions.append(_step(bridge, journey, sightings, topology, events, points))
 
     _compare_final(bridges, final, notes)
     event_table = none_for_missing(pd.DataFrame(events, columns=EVENT_COLUMNS),
@@ -158,15 +219,13 @@ def _infer_ingress(bridge: _Bridge, journey) -> str | None:
     if (src, 0) in bridge.entries and bridge.entries[(src, 0)].local:
         return LOCAL
     candidates = set(bridge.topology.ports(bridge.name)) - set(journey.egress_ports)
-    if len(candidates) == 1 and LOCAL in journey.egress_ports:
-        return candidates.pop()
     if len(candidates) == 1:
         return candidates.pop()
     return None
 
 
 def _step(bridge: _Bridge, journey, sightings: pd.DataFrame, topology: Topology,
-          events: list[dict]) -> dict:
+          events: list[dict], points: set) -> dict:
     time = float(journey.first_time)
     port = journey.ingress_port
     inferred = False
@@ -175,29 +234,45 @@ def _step(bridge: _Bridge, journey, sightings: pd.DataFrame, topology: Topology,
         inferred = port is not None
     decision = {"journey": journey.journey, "bridge": bridge.name, "ingress_port": port,
                 "decision": "unknown", "out_port": None, "fdb_port": None, "fdb_since": None,
-                "fdb_cause_sighting": -1, "learned": False, "inferred_ingress": inferred, "note": None}
+                "fdb_cause_sighting": -1, "learned": False, "inferred_ingress": inferred,
+                "vlan": None, "note": None}
     if port is None:
         decision["note"] = "the port the frame entered by is not known"
         return decision
-    if port != LOCAL and _inactive_member(topology, port, journey.ingress_member):
-        decision["decision"] = "inactive-port-drop"
-        decision["note"] = f"{journey.ingress_member} is not the active port of {port}"
+    if port != LOCAL:
+        discarded, reason = _aggregate_discards(topology, port, journey.ingress_member, journey, points)
+        if discarded is None:
+            decision["note"] = reason
+            return decision
+        if discarded:
+            decision["decision"] = "inactive-port-drop"
+            decision["note"] = reason
+            return decision
+
+    tag_row = journey.ingress_sighting if journey.ingress_sighting >= 0 else journey.first_sighting
+    vlan, reason = _classify_vlan(bridge, port, int(sightings.at[tag_row, "vlan_outer"]))
+    decision["vlan"] = vlan
+    if reason:
+        decision["decision"] = "vlan-filter-drop"
+        decision["note"] = f"ingress: {reason}"
         return decision
+    vlan = -1 if vlan is None else vlan
 
     src, dst = int(journey.eth_src), int(journey.eth_dst)
-    vlan = int(journey.vlan_outer)
     if port != LOCAL and src >= 0 and not is_group_mac(src) and bridge.port_setting(port, "learning", True):
         decision["learned"] = _learn(bridge, port, src, vlan, time, journey, sightings, events)
 
     if dst < 0:
         decision["note"] = "the destination MAC was not captured"
         return decision
-    if is_group_mac(dst):
-        decision["decision"] = "flood"
-        return decision
-    entry = bridge.lookup(dst, vlan, time)
+    entry = None if is_group_mac(dst) else bridge.lookup(dst, vlan, time)
     if entry is None:
-        decision["decision"] = "flood"
+        members = bridge.vlan_members(vlan)
+        if members is not None and not (members - {port}):
+            decision["decision"] = "vlan-filter-drop"
+            decision["note"] = f"egress: no other port of {bridge.name} is a member of VLAN {vlan}"
+        else:
+            decision["decision"] = "flood"
         return decision
     decision["fdb_port"] = entry.port
     decision["fdb_since"] = entry.updated if entry.updated != float("-inf") else None
@@ -206,6 +281,9 @@ def _step(bridge: _Bridge, journey, sightings: pd.DataFrame, topology: Topology,
         decision["decision"] = "local"
     elif entry.port == port and not bridge.port_setting(port, "hairpin", False):
         decision["decision"] = "drop-ingress-port"
+    elif bridge.vlan_members(vlan) is not None and entry.port not in bridge.vlan_members(vlan):
+        decision["decision"] = "vlan-filter-drop"
+        decision["note"] = f"egress: {entry.port} is not a member of VLAN {vlan}"
     else:
         decision["decision"] = "forward"
         decision["out_port"] = entry.port

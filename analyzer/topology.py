@@ -211,13 +211,20 @@ def build_topology(parsed: list[Parsed]) -> Topology:
             if node is None or not node.get("master"):
                 _add(topology, dev, kind="unknown", master=master)
 
+    for item in by_kind.get("bridge_vlan", []):
+        _add_vlans(topology, item)
+
     for item in by_kind.get("teamdctl_state_dump", []) + by_kind.get("teamdctl_config_dump", []) \
             + by_kind.get("teamdctl_state_view", []):
         device = item.meta.get("device")
         if not device:
             continue
+        # A state dump saved before the captures tells the active port at their
+        # start; any other is taken as saved after them.
+        before = "before" in item.source.lower().rsplit("/", 1)[-1]
+        active_key = "active_port_before" if before else "active_port"
         _add(topology, device, kind="team", runner=item.meta.get("runner"),
-             active_port=item.meta.get("active_port"))
+             **{active_key: item.meta.get("active_port")})
         if "name" in item.table:
             for name in item.table["name"].dropna():
                 _add(topology, str(name), kind="unknown", master=device)
@@ -225,6 +232,24 @@ def build_topology(parsed: list[Parsed]) -> Topology:
     _mark_roles(topology)
     _add_outside(topology)
     return topology
+
+
+# Ranges wider than this in ``bridge vlan show`` are not expanded into single VLANs.
+MAX_VLANS_PER_PORT = 4096
+
+
+def _add_vlans(topology: Topology, item: Parsed) -> None:
+    """Record each port's VLAN membership as {vid: {"pvid": bool, "untagged": bool}}."""
+    for row in item.table.itertuples(index=False):
+        if row.port not in topology.graph:
+            _add(topology, row.port, kind="unknown")
+        node = topology.graph.nodes[row.port]
+        vlans = node.setdefault("vlans", {})
+        last = int(row.vlan_end) if not pd.isna(row.vlan_end) else int(row.vlan)
+        for vid in range(int(row.vlan), min(last, int(row.vlan) + MAX_VLANS_PER_PORT) + 1):
+            vlans[vid] = {"pvid": bool(row.pvid), "untagged": bool(row.untagged)}
+            if row.pvid:
+                node["pvid"] = vid
 
 
 def _mark_roles(topology: Topology) -> None:

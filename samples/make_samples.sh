@@ -198,7 +198,7 @@ run_guest() {
     chmod 755 "$work/uml_guest.sh"
     echo "booting the UML guest for $case (console log: $work/console.log)"
     timeout --kill-after=10 "$GUEST_TIMEOUT" \
-        linux mem=256M root=/dev/root rootfstype=hostfs rootflags=/ ro \
+        linux mem=512M root=/dev/root rootfstype=hostfs rootflags=/ ro \
         init="$work/uml_guest.sh" con=null con0=null,fd:1 \
         SAMPLE_CASE="$case" SAMPLE_OUT="$work/out" \
         < /dev/null > "$work/console.log" 2>&1 ||

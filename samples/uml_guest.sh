@@ -226,7 +226,13 @@ start_captures() {
             start_capture dumpcap dumpcap -i vnet0 -i ens224 -i ens256 -w "$CAPTURE_DIR/capture.pcapng"
             ;;
         any)
-            start_capture any tcpdump -U --immediate-mode -Z root -i any -y LINUX_SLL2 -w "$CAPTURE_DIR/any.pcap"
+            # In immediate mode (TPACKET_V2) libpcap 1.10 sizes each ring slot
+            # by the MTU on Ethernet but by the snapshot length (256 KiB) on
+            # other link types (create_ring in pcap-linux.c). On "any" the
+            # default 2 MiB buffer thus holds 8 frames, which one broadcast
+            # seen on five interfaces overflowed. 64 MiB holds 256.
+            start_capture any tcpdump -U --immediate-mode -B 65536 -Z root -i any -y LINUX_SLL2 \
+                -w "$CAPTURE_DIR/any.pcap"
             ;;
         *)
             fail "unknown capture mode: $mode"

@@ -93,8 +93,10 @@ def read_capture(
 
 
 def _warn_not_capture(context: ReadContext, buffer: ChunkBuffer) -> None:
-    if buffer.available == 0 and not buffer.error:
-        context.warn("the file is empty")
+    if buffer.available == 0:
+        if buffer.error is None:
+            context.warn("the file is empty" + (" after decompression" if context.compression else ""))
+        # Otherwise the decompression warning says why no bytes came out.
     else:
         head = bytes(buffer.view[: min(buffer.available, 12)]).hex(" ")
         context.warn(f"not a pcap or pcapng file: it starts with bytes {head or '(none)'}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
 import os
 import zlib
@@ -43,9 +44,54 @@ def open_decompressed(raw: BinaryIO, compression: str | None) -> BinaryIO:
     if compression == "bzip2":
         return bz2.BZ2File(raw, mode="rb")
     if compression == "zstd":
-        # read_across_frames: `zstd` writes one frame per input, and `cat a.zst b.zst` is valid too.
-        return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=False)
+        return io.BufferedReader(ZstdFrameReader(raw))
     raise ValueError(f"unknown compression {compression!r}")
+
+
+class ZstdFrameReader(io.RawIOBase):
+    """Decompress a sequence of zstd frames, raising ZstdError when the input ends inside a frame.
+
+    zstandard's stream_reader returns a cut file's output without any error,
+    so the frames are decoded here with one decompressobj each.
+    """
+
+    # Small input pieces bound the output of one call (a zstd block expands to at most 128 KiB).
+    INPUT_PIECE = 2048
+
+    def __init__(self, raw: BinaryIO) -> None:
+        super().__init__()
+        self.raw = raw
+        self.decompressor = zstandard.ZstdDecompressor()
+        self.frame = self.decompressor.decompressobj()
+        self.frame_started = False
+        self.pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target) -> int:
+        while not self.pending:
+            if self.frame.eof:
+                leftover = self.frame.unused_data
+                self.frame = self.decompressor.decompressobj()
+                self.frame_started = False
+                if leftover:
+                    self._feed(leftover)
+                    continue
+            data = self.raw.read(self.INPUT_PIECE)
+            if not data:
+                if self.frame_started:
+                    raise zstandard.ZstdError("compressed data ends inside a zstd frame")
+                return 0
+            self._feed(data)
+        count = min(len(target), len(self.pending))
+        target[:count] = self.pending[:count]
+        self.pending = self.pending[count:]
+        return count
+
+    def _feed(self, data: bytes) -> None:
+        self.frame_started = True
+        self.pending = self.frame.decompress(data)
 
 
 class ChunkBuffer:
@@ -93,7 +139,9 @@ class ChunkBuffer:
         total = 0
         while not self.eof and self.end < self.capacity:
             try:
-                count = self.stream.readinto(self.view[self.end : self.capacity])
+                # readinto1 makes at most one read from the decompressor, so when a cut
+                # compressed file raises, the bytes decompressed before the cut are kept.
+                count = self.stream.readinto1(self.view[self.end : self.capacity])
             except DECOMPRESSION_ERRORS + (OSError,) as error:
                 self.error = f"{type(error).__name__}: {error}"
                 count = 0

@@ -12,14 +12,16 @@ log = logging.getLogger(__name__)
 _MAX_REPAIR_TRIES = 200
 
 
-def load_json(text: str, source: str) -> tuple[Any | None, list[str]]:
+def load_json(text: str, source: str, max_depth: int | None = None) -> tuple[Any | None, list[str]]:
     """Parse JSON text and return the value with warnings that name the source and position.
 
     Saved output is often cut off (a truncated mail excerpt, a full disk). When
     the text does not parse, the value is rebuilt from the longest prefix that
     ends after a complete member, with the open objects and arrays closed, so
-    the complete parts are still returned. The value is None only when no prefix
-    parses. Text after a complete value is ignored with a warning.
+    the complete parts are still returned. With ``max_depth`` the prefix ends
+    at most that many containers deep: 1 keeps only the complete elements of
+    a top-level array. The value is None only when no prefix parses. Text
+    after a complete value is ignored with a warning.
     """
     text = text.lstrip("\ufeff")
     if not text.strip():
@@ -36,7 +38,7 @@ def load_json(text: str, source: str) -> tuple[Any | None, list[str]]:
             "text after the end of the JSON value was ignored"
         ]
 
-    value = _parse_prefix(text)
+    value = _parse_prefix(text, max_depth)
     position = f"line {first_error.lineno}, column {first_error.colno}"
     if value is None:
         return None, [f"{source}: {position}: invalid JSON ({first_error.msg}); nothing could be read"]
@@ -47,9 +49,10 @@ def load_json(text: str, source: str) -> tuple[Any | None, list[str]]:
     ]
 
 
-def _parse_prefix(text: str) -> Any | None:
+def _parse_prefix(text: str, max_depth: int | None) -> Any | None:
     """Return the value of the longest prefix that parses once its open containers are closed."""
-    for end, stack in reversed(_cut_points(text)[-_MAX_REPAIR_TRIES:]):
+    points = [point for point in _cut_points(text) if max_depth is None or len(point[1]) <= max_depth]
+    for end, stack in reversed(points[-_MAX_REPAIR_TRIES:]):
         closers = "".join("}" if opener == "{" else "]" for opener in reversed(stack))
         try:
             return json.loads(text[:end] + closers)

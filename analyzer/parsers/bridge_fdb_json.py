@@ -63,7 +63,7 @@ def detect(text: str) -> bool:
 
 def parse(text: str, source: str = "<text>") -> Parsed:
     """Parse the JSON array into one row per FDB entry; odd entries and keys become warnings."""
-    value, warnings = load_json(text, source)
+    value, warnings = load_json(text, source, max_depth=1)
     rows: list[dict[str, Any]] = []
     if value is not None and not isinstance(value, list):
         warnings.append(f"{source}: expected a JSON array of FDB entries, found {type(value).__name__}")

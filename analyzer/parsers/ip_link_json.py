@@ -69,7 +69,7 @@ def detect(text: str) -> bool:
 
 def parse(text: str, source: str = "<text>") -> Parsed:
     """Parse the JSON array into one row per interface; odd elements become warnings."""
-    value, warnings = load_json(text, source)
+    value, warnings = load_json(text, source, max_depth=1)
     if isinstance(value, dict):
         value = [value]
     elif value is not None and not isinstance(value, list):

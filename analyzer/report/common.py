@@ -37,6 +37,8 @@ VERDICT_HEADLINES = {
     "fdb-ingress-port-drop": "a bridge dropped replies because its FDB pointed back at their ingress port",
     "inactive-port-drop": "frames arrived on an inactive team or bond member and were discarded",
     "reply-not-received": "no reply reached the host: the loss is outside it",
+    "vlan-filter-drop": "a VLAN-filtering bridge dropped frames of a VLAN that a port does not carry",
+    "arp-conflict": "several MACs answered ARP for one address",
     "no-loss-found": "no loss found",
     "unknown": "undecided: the files do not allow a decision",
 }

@@ -38,9 +38,10 @@ def render_text(case, colour: bool = False, verbose: bool = False) -> str:
         lines.append("ARP transactions:")
         for _, t in transactions.iterrows():
             where = f" at {clean(t['lost_at'])}" if t["lost_at"] else ""
-            seen = ", ".join(clean(p) for p in t["replies_seen_at"]) or "nowhere"
+            seen = ", ".join(clean(p) for p in t["replies_seen_at"])
+            replies = f"replies seen at {seen}" if seen else "no reply seen"
             lines.append(f"  {clean(t['requester_ip'])} ({clean(t['requester_mac'])}) asks for "
-                         f"{clean(t['target_ip'])}: {t['requests']} request(s), replies seen at {seen}: "
+                         f"{clean(t['target_ip'])}: {t['requests']} request(s), {replies}: "
                          f"{t['fate']}{where}")
         lines.append("")
 

@@ -12,8 +12,8 @@ import pandas as pd
 
 from ..sightings import CaptureSummary
 from ..topology import Topology
-from . import (broadcast_echo, fdb_ingress_port_drop, fdb_mac_move, frame_reflected,
-               inactive_port_drop, reply_not_received)
+from . import (arp_conflict, broadcast_echo, fdb_ingress_port_drop, fdb_mac_move, frame_reflected,
+               inactive_port_drop, reply_not_received, vlan_filter_drop)
 
 
 @dataclass
@@ -37,9 +37,11 @@ class Context:
 
 RULES = [
     fdb_ingress_port_drop,
+    vlan_filter_drop,
     inactive_port_drop,
     reply_not_received,
     broadcast_echo,
     frame_reflected,
     fdb_mac_move,
+    arp_conflict,
 ]

@@ -70,7 +70,7 @@ def _finding(context, bridge: str, mac: str, port: str, group) -> Finding:
     frames = len(group)
     summary = (f"{bridge} dropped {frames} unicast frame{'s' if frames != 1 else ''} to {mac} "
                f"that arrived on {port}{missing}. Its FDB had {mac} on {port} itself"
-               + (f", learned from the host's own broadcast flooded back in" if echo else "")
+               + (f", learned from an echo of {mac}'s own broadcast that came back in on {port}" if echo else "")
                + ", and a bridge never forwards a frame out of the port it came in by.")
     kind = topology.kind(port)
     if kind in ("team", "bond"):

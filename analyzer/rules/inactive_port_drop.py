@@ -41,7 +41,7 @@ def find(context) -> list[Finding]:
                        + (f" (active: {active})" if active else "")
                        + "; the team or bond discards them, so they never reach the bridge.")
             findings.append(Finding(
-                code=CODE, severity="error", summary=summary, lost_at=port, bridge=bridge, port=port,
+                code=CODE, severity="error", summary=summary, lost_at=port, bridge=bridge, port=members[0],
                 mac=macs[0] if macs else None, evidence=items,
                 recommendations=[
                     f"The switch still sends these frames to {', '.join(members)}. Make the host announce "
@@ -53,8 +53,10 @@ def find(context) -> list[Finding]:
         if len(harmless):
             items = [evidence(ingress_sighting(context, j), f"echo discarded on inactive member "
                               f"{j['ingress_member']}") for _, j in harmless.head(2).iterrows()]
+            inactive = sorted(set(harmless["ingress_member"].dropna()))
             findings.append(Finding(
-                code=CODE, severity="info", port=port, bridge=bridge, evidence=items,
+                code=CODE, severity="info", port=inactive[0] if inactive else port, lost_at=port,
+                bridge=bridge, evidence=items,
                 summary=(f"{len(harmless)} broadcast frame(s) or echoes arrived on an inactive member of "
                          f"{port} and were discarded there; this is expected with active-backup and "
                          f"harmless.")))

@@ -45,51 +45,46 @@ patch_bytes() {
     printf "$bytes" | dd of="$file" bs=1 seek="$offset" conv=notrunc status=none
 }
 
-# --- A veth pair between two namespaces, with an 802.1Q VLAN and a QinQ (802.1ad + 802.1Q) stack.
+# --- Namespace A is a host with a bridge: br0 has the ports l2t0 (uplink)
+# and l2h0, whose peer l2h1 (192.0.2.1) plays a VM. l2t0's peer l2t1 is
+# namespace B (192.0.2.2), so every frame between them crosses br0 and is
+# seen on both l2h1 and l2t0. VLAN tags cannot be made here: kernels without
+# 8021q, bridge VLAN filtering or tc vlan actions have no way to add them.
 ip netns add "$NS_A"
 ip netns add "$NS_B"
 ip link add l2t0 netns "$NS_A" type veth peer name l2t1 netns "$NS_B"
-in_a ip link set l2t0 address 02:00:00:00:0a:01
+in_a ip link add l2h0 type veth peer name l2h1
+in_a ip link add br0 address 02:00:00:00:0a:01 type bridge
+in_a ip link set l2h1 address 02:00:00:00:0a:10
 in_b ip link set l2t1 address 02:00:00:00:0b:01
-for side in A B; do
-    if [ $side = A ]; then run=in_a dev=l2t0 host=1; else run=in_b dev=l2t1 host=2; fi
-    $run sysctl -qw net.ipv6.conf.all.disable_ipv6=0
-    $run ip link set lo up
-    $run ip link set "$dev" up
-    $run ip addr add 192.0.2.$host/24 dev "$dev"
-    $run ip link add link "$dev" name "$dev.10" type vlan id 10
-    $run ip addr add 198.51.100.$host/24 dev "$dev.10"
-    $run ip link set "$dev.10" up
-    $run ip link add link "$dev" name "$dev.s100" type vlan proto 802.1ad id 100
-    $run ip link set "$dev.s100" up
-    $run ip link add link "$dev.s100" name "$dev.c200" type vlan id 200
-    $run ip addr add 203.0.113.$host/24 dev "$dev.c200"
-    $run ip link set "$dev.c200" up
-done
-sleep 2  # let IPv6 duplicate address detection and router solicitations pass
+in_a ip link set l2t0 master br0
+in_a ip link set l2h0 master br0
+for dev in lo l2t0 l2h0 l2h1 br0; do in_a ip link set "$dev" up; done
+for dev in lo l2t1; do in_b ip link set "$dev" up; done
+in_a ip addr add 192.0.2.1/24 dev l2h1
+in_b ip addr add 192.0.2.2/24 dev l2t1
+sleep 3  # let IPv6 duplicate address detection and router solicitations pass
 
-# Each capture sees ARP (request broadcast, reply unicast), ICMP echo, one
-# ping larger than the 128-byte hash window, and the same on both VLAN stacks.
+# Each capture sees ARP (request broadcast, reply unicast), ICMP echo in both
+# directions, and one ping larger than the 128-byte hash window.
 traffic() {
-    in_a arping -q -c 2 -w 3 -I l2t0 192.0.2.2 || true
+    in_a arping -q -c 2 -w 3 -I l2h1 192.0.2.2 || true
     in_a ping -q -c 2 -i 0.2 192.0.2.2 >/dev/null
     in_a ping -q -c 1 -s 1400 192.0.2.2 >/dev/null
-    in_a arping -q -c 1 -w 2 -I l2t0.10 198.51.100.2 || true
-    in_a ping -q -c 1 198.51.100.2 >/dev/null
-    in_a arping -q -c 1 -w 2 -I l2t0.c200 203.0.113.2 || true
-    in_a ping -q -c 1 203.0.113.2 >/dev/null
+    in_b arping -q -c 1 -w 2 -I l2t1 192.0.2.1 || true
+    in_b ping -q -c 1 192.0.2.1 >/dev/null
     in_a ping -q -c 1 127.0.0.1 >/dev/null
 }
 
 # veth.pcap: Ethernet, microseconds, tcpdump on the veth end in namespace A.
 # veth-nano.pcap: the same traffic in a nanosecond pcap.
 # any-sll.pcap, any-sll2.pcap: tcpdump -i any, Linux cooked v1 and v2 headers.
-# two-interfaces.pcapng: dumpcap on the veth end and on its VLAN device, one IDB each.
+# two-interfaces.pcapng: dumpcap on l2t0 and l2h1, one IDB each, so most frames appear twice.
 capture tcpdump -Z root -U -i l2t0 -w "$OUT/veth.pcap"
 capture tcpdump -Z root -U -i l2t0 --time-stamp-precision=nano -w "$OUT/veth-nano.pcap"
 capture tcpdump -Z root -U -i any -y LINUX_SLL -w "$OUT/any-sll.pcap"
 capture tcpdump -Z root -U -i any -y LINUX_SLL2 -w "$OUT/any-sll2.pcap"
-capture dumpcap -q -i l2t0 -i l2t0.10 -w "$OUT/two-interfaces.pcapng"
+capture dumpcap -q -i l2t0 -i l2h1 -w "$OUT/two-interfaces.pcapng"
 sleep 2
 traffic
 stop_captures
@@ -108,12 +103,12 @@ blocks = open(sys.argv[2]).read().strip().split("\n\n")
 for (source, epoch), block in zip(meta, blocks):
     seconds, fraction = epoch.split(".")
     stamp = datetime.fromtimestamp(int(seconds), timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-    mark = "O" if source == "02:00:00:00:0a:01" else "I"
+    mark = "O" if source.startswith("02:00:00:00:0a:") else "I"
     print(f"{mark} {stamp}.{fraction}")
     print(block)
     print()
 EOF
-TZ=UTC text2pcap -q -D -t "%Y-%m-%d %H:%M:%S.%f" -F pcapng -N l2t0 -l 1 "$WORK/directed.txt" "$OUT/direction-flags.pcapng"
+TZ=UTC text2pcap -q -D -t "%Y-%m-%d %H:%M:%S.%f" -F pcapng -N l2t0 -l 1 "$WORK/directed.txt" "$OUT/direction-flags.pcapng" >/dev/null
 
 # veth-big-endian.pcap: veth.pcap with every header field byte-swapped, the
 # layout a big-endian host writes. No tool at hand writes big-endian pcap.
@@ -171,14 +166,14 @@ second = first + 16 + struct.unpack_from('<I', d, first + 8)[0]
 print(second + 8)")
 cp "$OUT/veth.pcap" "$OUT/huge-caplen.pcap"
 patch_bytes "$OUT/huge-caplen.pcap" "$second_record_length" '\xff\xff\xff\x00'
-editcap -s 60 "$OUT/veth.pcap" "$OUT/snaplen-60.pcap"
-editcap -T ieee-802-11 "$OUT/veth.pcap" "$OUT/wrong-link-type.pcap"
+editcap -F pcap -s 60 "$OUT/veth.pcap" "$OUT/snaplen-60.pcap"
+editcap -F pcap -T ieee-802-11 "$OUT/veth.pcap" "$OUT/wrong-link-type.pcap"
 # Timestamps out of order: the second half of the records, then the first half.
 count=$(capinfos -c -M "$OUT/veth.pcap" | awk '/Number of packets/ {print $NF}')
 half=$((count / 2))
-editcap -r "$OUT/veth.pcap" "$WORK/first.pcap" "1-$half"
-editcap -r "$OUT/veth.pcap" "$WORK/second.pcap" "$((half + 1))-$count"
-mergecap -a -w "$OUT/out-of-order.pcap" "$WORK/second.pcap" "$WORK/first.pcap"
+editcap -F pcap -r "$OUT/veth.pcap" "$WORK/first.pcap" "1-$half"
+editcap -F pcap -r "$OUT/veth.pcap" "$WORK/second.pcap" "$((half + 1))-$count"
+mergecap -F pcap -a -w "$OUT/out-of-order.pcap" "$WORK/second.pcap" "$WORK/first.pcap"
 
 # Damaged copies of veth-nano.pcapng: cut inside a block, a block length that
 # is not a multiple of 4, and a trailer that does not match the block length.
@@ -208,6 +203,10 @@ gzip -9 -n -c "$OUT/veth.pcap" >"$OUT/veth.pcap.gz"
 xz -9 -c "$OUT/veth.pcap" >"$OUT/veth.pcap.xz"
 bzip2 -9 -c "$OUT/veth.pcap" >"$OUT/veth.pcap.bz2"
 zstd -q -19 -c "$OUT/veth-nano.pcapng" >"$OUT/veth-nano.pcapng.zst"
+size=$(stat -c %s "$OUT/veth-nano.pcapng.zst")
+head -c $((size / 2)) "$OUT/veth-nano.pcapng.zst" >"$OUT/cut.pcapng.zst"
+size=$(stat -c %s "$OUT/veth.pcap.xz")
+head -c $((size / 2)) "$OUT/veth.pcap.xz" >"$OUT/cut.pcap.xz"
 size=$(stat -c %s "$OUT/veth.pcap.gz")
 head -c $((size / 2)) "$OUT/veth.pcap.gz" >"$OUT/cut.pcap.gz"
 
@@ -216,4 +215,3 @@ if [ -n "$SHARED_PCAPS" ]; then
     head -c 1500 "$SHARED_PCAPS/filesamples__simple_http_sll2.pcap" >"$OUT/sll2-sample-cut.pcap"
 fi
 
-ls -l "$OUT"

@@ -1,8 +1,8 @@
 """ARP transactions: each request series, the replies that answer it, and the fate of those replies.
 
 Requests with the same sender MAC, sender IP and target IP form one
-transaction while they come less than ``TRANSACTION_GAP`` seconds apart (the
-kernel retries once a second). A reply belongs to it when it comes from the
+transaction while they come less than ``TRANSACTION_GAP`` seconds apart, since
+the kernel retries once a second. A reply belongs to it when it comes from the
 target IP, is addressed to the requester, and arrives between the first
 request and ``REPLY_WAIT`` seconds after the last. Gratuitous ARP and ARP
 probes (sender IP 0.0.0.0) expect no answer and are left out. Echoes of a
@@ -54,8 +54,13 @@ def _request_groups(requests: pd.DataFrame) -> list[pd.DataFrame]:
 
 
 def build_transactions(journeys: pd.DataFrame, sightings: pd.DataFrame, decisions: pd.DataFrame,
-                       topology: Topology) -> pd.DataFrame:
-    """Pair ARP requests with their replies and decide each transaction's fate."""
+                       topology: Topology, observed: bool = True) -> pd.DataFrame:
+    """Pair ARP requests with their replies and decide each transaction's fate.
+
+    With ``observed`` False the fate comes from the replay's decisions alone,
+    as for a counterfactual replay under another configuration, whose frames
+    no capture has seen.
+    """
     if journeys.empty or "arp_op" not in journeys:
         return pd.DataFrame(columns=TRANSACTION_COLUMNS)
     arp = journeys[journeys["arp_op"].isin([ARP_REQUEST, ARP_REPLY])]
@@ -89,7 +94,10 @@ def build_transactions(journeys: pd.DataFrame, sightings: pd.DataFrame, decision
         }
         seen = sightings[sightings["journey"].isin(row["reply_journeys"])]
         row["replies_seen_at"] = sorted(seen["point"].unique())
-        row.update(_fate(group, answer, seen, sightings, decisions, topology))
+        if observed:
+            row.update(_fate(group, answer, seen, sightings, decisions, topology))
+        else:
+            row.update(_replayed_fate(group, answer, decisions))
         rows.append(row)
     return none_for_missing(pd.DataFrame(rows, columns=TRANSACTION_COLUMNS),
                             ("target_mac", "lost_at", "requester_port", "reason"))
@@ -176,4 +184,31 @@ def _fate(group, answer, seen, sightings, decisions, topology: Topology) -> dict
         result["reason"] = f"{port} was not captured; the replay drops the replies at {bridge}"
     else:
         result["reason"] = f"{port}, the requester's side, was not captured"
+    return result
+
+
+def _replayed_fate(group, answer, decisions) -> dict:
+    """Decide a transaction's fate from the replay's forwarding decisions only."""
+    bridge = group["bridge"].iloc[0]
+    port = _requester_port(group, decisions)
+    result = {"requester_port": port, "fate": "unknown", "lost_at": None,
+              "reason": "decided by the replay under the changed configuration"}
+    if answer.empty or port is None:
+        result["fate"] = "unanswered" if answer.empty else "unknown"
+        return result
+    for journey in answer["journey"]:
+        if journey not in decisions.index:
+            continue
+        decision = decisions.loc[journey]
+        if decision["decision"] == "flood" and decision["ingress_port"] != port:
+            result["fate"] = "answered"
+            return result
+        if decision["decision"] == "forward" and decision["out_port"] == port:
+            result["fate"] = "answered"
+            return result
+        if decision["decision"] == "local" and port == LOCAL:
+            result["fate"] = "answered"
+            return result
+    result["fate"] = "lost"
+    result["lost_at"] = bridge
     return result

@@ -74,6 +74,34 @@ class Case:
         return pd.DataFrame(rows, columns=["code", "severity", "summary", "bridge", "port", "mac",
                                            "lost_at", "evidence"])
 
+    def replay(self, fix: dict[str, dict]) -> "Case":
+        """Replay the same journeys under a changed configuration and diagnose again.
+
+        ``fix`` maps interface names to settings to override, for example
+        ``{"br1": {"ageing_time": 0}}`` (a bridge that floods) or
+        ``{"team1": {"runner": "activebackup", "active_port": "ens224"}}``.
+        The frames stay those captured, so the result shows what the bridge
+        would have done with them; ARP fates come from the replay alone.
+        """
+        topology = Topology(graph=self.topology_model.graph.copy(), warnings=[])
+        for name, settings in fix.items():
+            if name not in topology.graph:
+                raise KeyError(f"interface {name!r} is not in the case's topology")
+            topology.graph.nodes[name].update(settings)
+        result = replay(self.journeys, self.sightings, topology, self.outputs)
+        transactions = build_transactions(self.journeys, self.sightings, result.decisions, topology,
+                                          observed=False)
+        context = Context(topology=topology, sightings=self.sightings, journeys=self.journeys,
+                          decisions=result.decisions, fdb_events=result.events,
+                          transactions=transactions, captures=self.captures)
+        findings, verdict = diagnose(context)
+        return Case(inputs=self.inputs, captures=self.captures, outputs=self.outputs,
+                    topology_model=topology, sightings=self.sightings, journeys=self.journeys,
+                    fdb_events=result.events, decisions=result.decisions,
+                    arp_transactions=transactions, finding_list=findings, verdict=verdict,
+                    warnings=list(self.warnings),
+                    replay_notes=result.notes + [f"counterfactual replay with {fix}"])
+
     def report(self, format: str = "text", **options) -> str:
         from .report import render
         return render(self, format, **options)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import sys
+import time
+from pathlib import Path
 
 from . import __version__
 from .findings import SEVERITY_RANK
@@ -17,9 +20,9 @@ EXIT_FINDING = 1
 EXIT_USAGE = 2
 
 EPILOG = """exit status:
-  0  the analysis ran (whatever it found)
+  0  the analysis ran, whatever it found (without --fail-on)
   1  --fail-on was given and a finding of that severity or worse exists
-  2  usage error, or no usable input
+  2  usage error, no usable input, or the report could not be written
 """
 
 
@@ -40,9 +43,12 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     analyze.add_argument("paths", nargs="+", metavar="PATH",
                          help="a file, or a folder searched recursively")
-    analyze.add_argument("--format", choices=("text", "markdown", "json"), default="text",
-                         help="report format (default: text)")
-    analyze.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    analyze.add_argument("--format", choices=("text", "markdown", "html", "json"), default="text",
+                         help="report format (default: text); html is one self-contained file that "
+                              "opens offline, with the plots inline")
+    analyze.add_argument("-o", "--output", metavar="FILE",
+                         help="write the report to FILE instead of stdout; with --format markdown "
+                              "the plots are written beside it as FILE-STEM-NAME.png and linked")
     analyze.add_argument("--capture", action="append", default=[], metavar="NAME=FILE",
                          help="take FILE as captured on interface NAME (repeatable)")
     analyze.add_argument("--window", type=float, default=0.1, metavar="SECONDS",
@@ -50,6 +56,15 @@ def _parser() -> argparse.ArgumentParser:
                               "apart belong to separate journeys (default: 0.1)")
     analyze.add_argument("--fail-on", choices=("error", "warning"),
                          help="exit with status 1 when a finding of this severity or worse exists")
+    analyze.add_argument("--redact", action="store_true",
+                         help="replace MACs, IP addresses, host names and the folders above each PATH "
+                              "with consistent pseudonyms, in every format and in the plots")
+    analyze.add_argument("--redact-keep-oui", action="store_true",
+                         help="like --redact, but keep the first three octets (the vendor OUI) of each MAC")
+    analyze.add_argument("--redact-name", action="append", default=[], metavar="NAME",
+                         help="also replace NAME (a host or customer name) with a pseudonym; implies "
+                              "--redact (repeatable; names in hostname files of the inputs are found "
+                              "without it)")
     analyze.add_argument("-q", "--quiet", action="store_true", help="print only the report and errors")
     analyze.add_argument("-v", "--verbose", action="count", default=0,
                          help="more detail: info findings, then debug logging")
@@ -57,17 +72,39 @@ def _parser() -> argparse.ArgumentParser:
 
 
 class _Progress:
-    """A one-line progress display on stderr while captures are read, shown only on a terminal."""
+    """A progress bar on stderr while captures are read (bytes per file), shown only on a terminal."""
+
+    # Seconds between redraws, so that a fast reader does not spend its time on the terminal.
+    INTERVAL = 0.1
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.shown = False
+        self.last_draw = 0.0
+        self.last_path = None
 
     def __call__(self, path: str, done: int, total: int | None) -> None:
         if not self.enabled:
             return
-        share = f"{100 * done / total:5.1f}%" if total else f"{done >> 20} MiB"
-        sys.stderr.write(f"\rreading {path[-50:]}: {share}\033[K")
+        now = time.monotonic()
+        finished = total is not None and done >= total
+        if path == self.last_path and now - self.last_draw < self.INTERVAL and not finished:
+            return
+        self.last_draw, self.last_path = now, path
+        width = shutil.get_terminal_size((80, 20)).columns
+        name = Path(path).name
+        if total:
+            share = min(1.0, done / total)
+            size = f"{share * 100:5.1f}% {done / 2**20:7.1f}/{total / 2**20:.1f} MiB"
+            bar_width = max(10, min(40, width - len(size) - 24))
+            filled = int(share * bar_width)
+            bar = "[" + "#" * filled + "-" * (bar_width - filled) + "]"
+        else:
+            size, bar = f"{done / 2**20:.1f} MiB", ""
+        room = max(10, width - len(bar) - len(size) - 12)
+        if len(name) > room:
+            name = "..." + name[-(room - 3):]
+        sys.stderr.write(f"\rreading {name} {bar} {size}\033[K")
         sys.stderr.flush()
         self.shown = True
 
@@ -75,6 +112,27 @@ class _Progress:
         if self.shown:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
+
+
+def _redactor(args):
+    if not (args.redact or args.redact_keep_oui or args.redact_name):
+        return None
+    from .redact import Redactor, find_host_names
+
+    names = [*args.redact_name, *find_host_names(args.paths)]
+    return Redactor(keep_oui=args.redact_keep_oui, host_names=names, inputs=args.paths)
+
+
+def _write(files: dict, quiet: bool) -> bool:
+    for path, content in files.items():
+        try:
+            Path(path).write_bytes(content)
+        except OSError as error:
+            log.error("cannot write %s: %s", path, error.strerror or error)
+            return False
+        if not quiet:
+            log.info("wrote %s", path)
+    return True
 
 
 def _analyze(args) -> int:
@@ -97,18 +155,14 @@ def _analyze(args) -> int:
         return EXIT_USAGE
     colour = args.format == "text" and not args.output and sys.stdout.isatty()
     options = {"colour": colour, "verbose": args.verbose > 0} if args.format == "text" else {}
-    text = case.report(args.format, **options)
+    redactor = _redactor(args)
     if args.output:
-        try:
-            with open(args.output, "w", encoding="utf-8") as handle:
-                handle.write(text)
-        except OSError as error:
-            log.error("cannot write the report to %s: %s", args.output, error.strerror)
+        from .report import render_files
+        files = render_files(case, args.format, args.output, redactor=redactor, **options)
+        if not _write(files, args.quiet):
             return EXIT_USAGE
-        if not args.quiet:
-            log.info("report written to %s", args.output)
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(case.report(args.format, redactor=redactor, **options))
     if args.fail_on:
         threshold = SEVERITY_RANK[args.fail_on]
         if any(SEVERITY_RANK.get(f.severity, 0) >= threshold for f in case.finding_list):

@@ -8,9 +8,9 @@ leave by others. A sighting starts a new journey when it cannot belong to an
 open one:
 
 - its capture point was already passed in that journey;
-- it is a second member of a team or bond (a runner other than broadcast
+- it is a second member of a team or bond. A runner other than broadcast
   sends each frame on one member only, so a frame seen on ``ens224`` and then
-  on ``ens256`` went out on one and came back in on the other);
+  on ``ens256`` went out on one and came back in on the other;
 - it arrives more than ``window`` seconds after the journey began.
 
 Direction is never taken from the source MAC of a foreign host, because a
@@ -168,9 +168,9 @@ def _resolve_lone(journey: Pass, place, src: int, dst: int, flag: int, places: _
         return "out", "address"
     if dst in local:
         return "in", "address"
-    # The host's own stack sends only with local source MACs, so it is no
-    # possible origin here; every other port is, and if all of them were
-    # captured the frame would have been seen entering there.
+    # The host's own stack sends only with local source MACs, so it cannot be
+    # the origin here. Any other port can, and had they all been captured, the
+    # frame would have been seen entering by one of them.
     others = places.all_ports(bridge) - {port, LOCAL}
     if others and others <= places.captured_ports.get(bridge, set()):
         return "in", "topology"
@@ -345,5 +345,9 @@ def _describe_journeys(journeys: pd.DataFrame, sightings: pd.DataFrame) -> None:
     known = sightings[sightings["eth_dst"] >= 0].groupby("journey")["eth_dst"].first()
     missing = journeys["eth_dst"] < 0
     journeys.loc[missing, "eth_dst"] = journeys.loc[missing, "journey"].map(known).fillna(-1).astype("int64")
+    # An ARP reply goes to the requester's hardware address, which it repeats
+    # as the target hardware address (RFC 826).
+    reply = (journeys["eth_dst"] < 0) & (journeys["arp_op"] == 2) & (journeys["arp_tha"] > 0)
+    journeys.loc[reply, "eth_dst"] = journeys.loc[reply, "arp_tha"]
     journeys["src_mac"] = [mac_int_to_str(v) for v in journeys["eth_src"]]
     journeys["dst_mac"] = [mac_int_to_str(v) for v in journeys["eth_dst"]]

@@ -1,13 +1,13 @@
 """Replay of each bridge's MAC learning and forwarding, journey by journey in time order.
 
-The replay follows the Linux bridge (net/bridge/br_input.c, br_fdb.c): a frame
+The replay follows the Linux bridge (net/bridge/br_input.c, br_fdb.c). A frame
 entering by port P teaches the bridge that its source MAC is behind P, unless
-that MAC is one of the bridge's local addresses or learning is off on P. The
-destination is then looked up: a group address or an unknown MAC is flooded to
-every port but P, a local MAC goes up to the host, and a MAC whose entry points
+that MAC is one of the bridge's local addresses or learning is off on P. Then
+the destination is looked up. A group address or an unknown MAC is flooded to
+every port but P, and a local MAC goes up to the host. A MAC whose entry points
 back at P is dropped, since a bridge never sends a frame out of the port it
-came in by (unless hairpin mode is on for P). Dynamic entries expire after the
-bridge's ageing time; an ageing time of 0 keeps none, so the bridge floods.
+came in by, unless hairpin mode is on for P. Dynamic entries expire after the
+bridge's ageing time. An ageing time of 0 keeps none, so the bridge floods.
 
 Frames that a team runner or bond mode discards on an inactive member never
 reach the bridge: they teach it nothing.

@@ -74,7 +74,7 @@ class Topology:
     def place(self, name: str) -> tuple[str | None, str | None, str | None]:
         """Return (bridge, port, member) for an interface.
 
-        ``port`` is the bridge port on the interface's chain; ``member`` is the
+        ``port`` is the bridge port on the interface's chain. ``member`` is the
         interface itself when it is a member of a team or bond that is the port.
         For the bridge device itself, port and member are None.
         """
@@ -143,9 +143,9 @@ def _kind_from_ip_link(row) -> str:
 def build_topology(parsed: list[Parsed]) -> Topology:
     """Build the topology from every parsed output of a case.
 
-    ``ip -d link`` gives interfaces, kinds, masters and settings; ``bridge link``,
-    ``bridge fdb`` and teamdctl fill in what it lacks, so a case with only some
-    of these files still gets a usable graph.
+    ``ip -d link`` gives interfaces, kinds, masters and settings. ``bridge link``,
+    ``bridge fdb``, ``bridge vlan`` and teamdctl fill in what it lacks, so a case
+    with only some of these files still gets a usable graph.
     """
     topology = Topology()
     by_kind: dict[str, list[Parsed]] = {}

@@ -37,6 +37,7 @@ FIELDS = [
     "eth.len",
     "vlan.id",
     "vlan.etype",
+    "vlan.len",
     "ieee8021ad.id",
     "sll.pkttype",
     "sll.ifindex",

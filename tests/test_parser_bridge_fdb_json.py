@@ -31,7 +31,9 @@ def test_json_matches_text_of_same_snapshot(case, json_name, text_name):
 
 
 def test_timers_and_positions():
-    parsed = bridge_fdb_json.parse(shared_path("cases", "C01", "outputs", "bridge_-s_-j_fdb_show.json").read_text())
+    parsed = bridge_fdb_json.parse(
+        shared_path("cases", "C01", "outputs", "bridge_-s_-j_fdb_show.json").read_text()
+    )
     table = parsed.table
     learned = table[table["mac"] == "00:1a:2b:3c:4d:01"].iloc[0]
     assert learned["dev"] == "team0"
@@ -47,30 +49,64 @@ def test_timers_and_positions():
 def test_flags_keys_and_unknown_values():
     text = json.dumps(
         [
-            {"mac": "02:00:00:00:00:01", "ifname": "vx0", "dst": "192.0.2.1", "port": 4790, "vni": 7, "src_vni": 8,
-             "viaIf": "eth1", "nhid": 4, "linkNetNsId": 2, "flags": ["self", "extern_learn", "offload"], "state": "permanent"},
-            {"mac": "02:00:00:00:00:02", "ifname": "eth1", "flags": ["master", "sticky", "locked"], "master": "br0",
-             "state": "static", "deleted": True},
-            {"mac": "02:00:00:00:00:03", "ifname": "eth1", "viaIfIndex": 9, "flags": ["shiny"], "colour": "red"},
+            {
+                "mac": "02:00:00:00:00:01",
+                "ifname": "vx0",
+                "dst": "192.0.2.1",
+                "port": 4790,
+                "vni": 7,
+                "src_vni": 8,
+                "viaIf": "eth1",
+                "nhid": 4,
+                "linkNetNsId": 2,
+                "flags": ["self", "extern_learn", "offload"],
+                "state": "permanent",
+            },
+            {
+                "mac": "02:00:00:00:00:02",
+                "ifname": "eth1",
+                "flags": ["master", "sticky", "locked"],
+                "master": "br0",
+                "state": "static",
+                "deleted": True,
+            },
+            {
+                "mac": "02:00:00:00:00:03",
+                "ifname": "eth1",
+                "viaIfIndex": 9,
+                "flags": ["shiny"],
+                "colour": "red",
+            },
             {"ifname": "eth1"},
         ]
     )
+
     parsed = bridge_fdb_json.parse(text, source="fdb.json")
     table = parsed.table.set_index("mac")
+
     first = table.loc["02:00:00:00:00:01"]
-    assert (first["dst"], int(first["port"]), int(first["vni"]), int(first["src_vni"])) == ("192.0.2.1", 4790, 7, 8)
+    assert (first["dst"], int(first["port"]), int(first["vni"]), int(first["src_vni"])) == (
+        "192.0.2.1",
+        4790,
+        7,
+        8,
+    )
     assert (first["via"], int(first["nhid"]), int(first["link_netnsid"])) == ("eth1", 4, 2)
-    assert bool(first["self"]) and bool(first["extern_learn"]) and bool(first["offload"])
+    assert bool(first["self"])
+    assert bool(first["extern_learn"])
+    assert bool(first["offload"])
     second = table.loc["02:00:00:00:00:02"]
-    assert bool(second["sticky"]) and bool(second["locked"]) and bool(second["deleted"])
+    assert bool(second["sticky"])
+    assert bool(second["locked"])
+    assert bool(second["deleted"])
     assert second["master"] == "br0"
     third = table.loc["02:00:00:00:00:03"]
     assert int(third["via_ifindex"]) == 9
     assert third["state"] == ""
     assert parsed.warnings == [
-        "fdb.json: entry 3 (02:00:00:00:00:03): unknown flag 'shiny'; entry kept",
-        "fdb.json: entry 3 (02:00:00:00:00:03): unknown key 'colour' = 'red'; entry kept",
-        "fdb.json: entry 4: missing or invalid 'mac' None; skipped",
+        "fdb.json: entry 3 (02:00:00:00:00:03): unknown flag 'shiny'. The rest of the entry was read.",
+        "fdb.json: entry 3 (02:00:00:00:00:03): unknown key 'colour' = 'red'. The rest of the entry was read.",
+        "fdb.json: entry 4: missing or invalid 'mac' None. Entry skipped.",
     ]
 
 
@@ -87,7 +123,7 @@ def test_cut_off_array_keeps_complete_entries():
     assert "cut off" in parsed.warnings[0]
 
 
-def test_every_truncation_of_a_real_file_parses():
+def test_truncated_real_file_parses():
     text = shared_path("cases", "F01", "outputs", "bridge_-s_-j_fdb_show.json").read_text()
     full = bridge_fdb_json.parse(text).table
     previous = 0
@@ -107,6 +143,12 @@ def test_not_an_array():
 
 
 def test_detect():
-    assert bridge_fdb_json.detect(shared_path("cases", "C01", "outputs", "bridge_-s_-j_fdb_show.json").read_text())
-    assert not bridge_fdb_json.detect(shared_path("formats", "ip_link_json", "script-ip-j-d-link-bridge-stp.json").read_text())
-    assert not bridge_fdb_json.detect(shared_path("cases", "C01", "outputs", "bridge_fdb_show.txt").read_text())
+    assert bridge_fdb_json.detect(
+        shared_path("cases", "C01", "outputs", "bridge_-s_-j_fdb_show.json").read_text()
+    )
+    assert not bridge_fdb_json.detect(
+        shared_path("formats", "ip_link_json", "script-ip-j-d-link-bridge-stp.json").read_text()
+    )
+    assert not bridge_fdb_json.detect(
+        shared_path("cases", "C01", "outputs", "bridge_fdb_show.txt").read_text()
+    )

@@ -71,8 +71,14 @@ def test_detail_line_booleans():
     assert parsed.meta["details"] is True
     port = by_name(parsed, "eno1-vlan40")
     assert (port["ifindex"], port["master"], port["cost"]) == (83, "br40", 100)
-    assert bool(port["learning"]) and bool(port["flood"]) and bool(port["mcast_flood"]) and bool(port["bcast_flood"])
-    assert not bool(port["hairpin"]) and not bool(port["guard"]) and not bool(port["isolated"]) and not bool(port["locked"])
+    assert bool(port["learning"])
+    assert bool(port["flood"])
+    assert bool(port["mcast_flood"])
+    assert bool(port["bcast_flood"])
+    assert not bool(port["hairpin"])
+    assert not bool(port["guard"])
+    assert not bool(port["isolated"])
+    assert not bool(port["locked"])
     assert not bool(port["vlan_tunnel"])  # printed as "Vlan_tunnel" by that iproute2 version
     assert port["attributes"]["mcast_router"] == "1"
     for column in DETAIL_COLUMNS:
@@ -82,8 +88,15 @@ def test_detail_line_booleans():
 def test_old_layout_with_operstate_and_peer():
     old = by_name(parse_shared("formats", "bridge_link", "cn-notes-bridge-link-old-format.txt"), "veth0")
     assert (old["operstate"], old["state"], old["master"], old["ifindex"]) == ("UP", "forwarding", "br0", 6)
-    peer = by_name(parse_shared("formats", "bridge_link", "cn-notes-bridge-link-old-format-peer.txt"), "br-veth0")
-    assert (peer["operstate"], peer["link"], peer["state"], peer["cost"]) == ("UP", "br-veth1", "forwarding", 2)
+    peer = by_name(
+        parse_shared("formats", "bridge_link", "cn-notes-bridge-link-old-format-peer.txt"), "br-veth0"
+    )
+    assert (peer["operstate"], peer["link"], peer["state"], peer["cost"]) == (
+        "UP",
+        "br-veth1",
+        "forwarding",
+        2,
+    )
 
 
 def test_case_ports():
@@ -104,9 +117,11 @@ def test_monitor_banner_and_odd_line():
     text = "[LINK]4: v0@v1: <BROADCAST,UP> mtu 1500 master br0 state disabled priority 32 cost 2 \nbogus\n"
     parsed = bridge_link.parse(text, source="mon.txt")
     assert by_name(parsed, "v0")["state"] == "disabled"
-    assert parsed.warnings == ["mon.txt: line 2: not a bridge port line: 'bogus'; skipped"]
+    assert parsed.warnings == ["mon.txt: line 2: not a bridge port line: 'bogus'. Line skipped."]
 
 
 def test_detect_rejects_ip_link():
     assert not bridge_link.detect(shared_path("cases", "C01", "outputs", "ip_-d_link.txt").read_text())
-    assert not bridge_link.detect(shared_path("formats", "ip_link", "taf-ip-o-d-link-team-team-slave-oneline.txt").read_text())
+    assert not bridge_link.detect(
+        shared_path("formats", "ip_link", "taf-ip-o-d-link-team-team-slave-oneline.txt").read_text()
+    )

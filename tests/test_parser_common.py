@@ -51,10 +51,14 @@ def expected_parser(path, formats, cases):
     if path.is_relative_to(formats):
         folder = path.relative_to(formats).parts[0]
         if folder == "teamd":
-            return next((parser for pattern, parser in TEAMD_PATTERNS if fnmatch.fnmatch(path.name, pattern)), None)
+            return next(
+                (parser for pattern, parser in TEAMD_PATTERNS if fnmatch.fnmatch(path.name, pattern)), None
+            )
         return FORMAT_FOLDERS.get(folder)
     if path.is_relative_to(cases):
-        return next((parser for pattern, parser in CASE_PATTERNS if fnmatch.fnmatch(path.name, pattern)), None)
+        return next(
+            (parser for pattern, parser in CASE_PATTERNS if fnmatch.fnmatch(path.name, pattern)), None
+        )
     return None
 
 
@@ -66,7 +70,7 @@ def reference_files():
     return formats, cases, paths
 
 
-def test_detect_finds_exactly_the_right_parser():
+def test_detect_picks_only_own_format():
     formats, cases, paths = reference_files()
     assert len(paths) > 100
     mismatches = []
@@ -79,7 +83,7 @@ def test_detect_finds_exactly_the_right_parser():
     assert mismatches == []
 
 
-def test_every_parser_survives_every_reference_file():
+def test_parsers_survive_all_reference_files():
     shared = shared_path()
     paths = [path for path in sorted(shared.rglob("*")) if path.is_file()]
     for path in paths:
@@ -125,7 +129,9 @@ def test_empty_input(name):
 def test_json_repair_closes_open_containers():
     value, warnings = _json.load_json('{"a": [1, 2, {"b": 3}, {"c"', "x.json")
     assert value == {"a": [1, 2, {"b": 3}, {}]}
-    assert warnings == ["x.json: line 1, column 28: invalid JSON (Expecting ':' delimiter), probably cut off; the complete members before this point were read"]
+    assert warnings == [
+        "x.json: line 1, column 28: invalid JSON (Expecting ':' delimiter), probably cut off. The complete members before this point were read."
+    ]
 
 
 def test_json_repair_with_depth_limit():
@@ -139,7 +145,7 @@ def test_json_extra_data_and_garbage():
     assert warnings == ["x.json: line 2, column 1: text after the end of the JSON value was ignored"]
     value, warnings = _json.load_json("not json", "y.json")
     assert value is None
-    assert warnings == ["y.json: line 1, column 1: invalid JSON (Expecting value); nothing could be read"]
+    assert warnings == ["y.json: line 1, column 1: invalid JSON (Expecting value), nothing could be read"]
     value, warnings = _json.load_json('{"s": "a,\\"b"', "z.json")
     assert value == {}
     assert len(warnings) == 1

@@ -73,8 +73,12 @@ def test_case_veth_bridge_port():
     assert vnet["slave_kind"] == "bridge_slave"
     assert vnet["master"] == "br-vm"
     assert vnet["port_state"] == "forwarding"
-    assert bool(vnet["learning"]) and bool(vnet["flood"]) and bool(vnet["bcast_flood"])
-    assert not bool(vnet["hairpin"]) and not bool(vnet["isolated"]) and not bool(vnet["locked"])
+    assert bool(vnet["learning"])
+    assert bool(vnet["flood"])
+    assert bool(vnet["bcast_flood"])
+    assert not bool(vnet["hairpin"])
+    assert not bool(vnet["isolated"])
+    assert not bool(vnet["locked"])
     assert vnet["mac"] == "de:d2:36:fd:00:50"
     assert vnet["promiscuity"] == 2
     assert vnet["flags"] == ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"]
@@ -120,7 +124,11 @@ def test_bond_active_backup():
     assert bond["attributes"]["active_slave"] == "enp1s0"
     assert bond["attributes"]["miimon"] == "100"
     active = by_name(parsed, "enp1s0")
-    assert (active["slave_kind"], active["slave_state"], active["mii_status"]) == ("bond_slave", "ACTIVE", "UP")
+    assert (active["slave_kind"], active["slave_state"], active["mii_status"]) == (
+        "bond_slave",
+        "ACTIVE",
+        "UP",
+    )
     backup = by_name(parsed, "enp2s0")
     assert backup["slave_state"] == "BACKUP"
     assert backup["attributes"]["permaddr"] == "52:54:00:c9:b9:47"
@@ -198,17 +206,23 @@ def test_oneline_team_ports():
 
 
 def test_netns_peer_by_name_and_id():
-    tap = by_name(parse_shared("formats", "ip_link", "openstack-lb-ip-d-link-veth-vxlan-bridge.txt"), "tape0bba9cc-3e")
+    tap = by_name(
+        parse_shared("formats", "ip_link", "openstack-lb-ip-d-link-veth-vxlan-bridge.txt"), "tape0bba9cc-3e"
+    )
     assert tap["link_netns"] == "qdhcp-c08e7dcd-4acb-4cd0-ad08-ebd3b48467ee"
     assert pd.isna(tap["link_netnsid"])
     assert tap["link_ifindex"] == 2
-    peer = by_name(parse_shared("formats", "ip_link", "openstack-lb-ip-d-link-netns-veth-peer.txt"), "ns-e0bba9cc-3e")
+    peer = by_name(
+        parse_shared("formats", "ip_link", "openstack-lb-ip-d-link-netns-veth-peer.txt"), "ns-e0bba9cc-3e"
+    )
     assert (peer["kind"], peer["link_netnsid"], peer["link_ifindex"]) == ("veth", 0, 12)
     assert peer["attributes"]["addrgenmode"] == "eui64"
 
 
 def test_vxlan_port_without_learning():
-    vni = by_name(parse_shared("formats", "ip_link", "cumulus-evpn-ip-d-link-vxlan-bridge-slave.txt"), "vni100")
+    vni = by_name(
+        parse_shared("formats", "ip_link", "cumulus-evpn-ip-d-link-vxlan-bridge-slave.txt"), "vni100"
+    )
     assert (vni["kind"], vni["slave_kind"]) == ("vxlan", "bridge_slave")
     assert not bool(vni["learning"])
     assert bool(vni["neigh_suppress"])
@@ -231,10 +245,14 @@ def test_old_bridge_port_without_port_details():
 
 
 def test_tap_and_openvswitch_port():
-    tap = by_name(parse_shared("formats", "ip_link", "ipspace-netlab-libvirt-tap-bridge-slave.txt"), "vgif_h1_1")
+    tap = by_name(
+        parse_shared("formats", "ip_link", "ipspace-netlab-libvirt-tap-bridge-slave.txt"), "vgif_h1_1"
+    )
     assert (tap["kind"], tap["tun_type"], tap["slave_kind"]) == ("tun", "tap", "bridge_slave")
     assert tap["ifindex"] == 33867
-    ovs = by_name(parse_shared("formats", "ip_link", "openstack-ovs-tap-openvswitch-slave.txt"), "tap8811e933-5c")
+    ovs = by_name(
+        parse_shared("formats", "ip_link", "openstack-ovs-tap-openvswitch-slave.txt"), "tap8811e933-5c"
+    )
     assert (ovs["kind"], ovs["slave_kind"], ovs["master"]) == ("tun", "openvswitch_slave", "ovs-system")
 
 
@@ -270,7 +288,12 @@ def test_vlan_device_with_qos_maps():
     )
     parsed = ip_link.parse(text)
     vlan = by_name(parsed, "eth0.10")
-    assert (vlan["kind"], vlan["vlan_id"], vlan["vlan_protocol"], vlan["link"]) == ("vlan", 10, "802.1Q", "eth0")
+    assert (vlan["kind"], vlan["vlan_id"], vlan["vlan_protocol"], vlan["link"]) == (
+        "vlan",
+        10,
+        "802.1Q",
+        "eth0",
+    )
     assert pd.isna(vlan["link_ifindex"])
     assert vlan["attributes"]["flags"] == "REORDER_HDR"
     assert vlan["attributes"]["ingress-qos-map"] == "0:0 1:1"
@@ -284,8 +307,8 @@ def test_odd_lines_are_named():
     parsed = ip_link.parse(text, source="odd.txt")
     assert len(parsed.table) == 1
     assert parsed.warnings == [
-        "odd.txt: line 1: not an interface header or an indented detail line: 'garbage first'; skipped",
-        "odd.txt: line 2: detail line before the first interface header; skipped",
+        "odd.txt: line 1: not an interface header or an indented detail line: 'garbage first'. Line skipped.",
+        "odd.txt: line 2: detail line before the first interface header. Line skipped.",
         "odd.txt: line 4: counter header without a line of values for lo",
     ]
 

@@ -41,8 +41,10 @@ def test_physical_bridge_port():
     assert row["kind"] is None
     assert row["slave_kind"] == "bridge_slave"
     assert row["port_state"] == "forwarding"
-    assert bool(row["learning"]) and bool(row["bcast_flood"])
-    assert not bool(row["locked"]) and not bool(row["proxy_arp"])
+    assert bool(row["learning"])
+    assert bool(row["bcast_flood"])
+    assert not bool(row["locked"])
+    assert not bool(row["proxy_arp"])
     assert row["mac"] == "bc:24:11:ca:ff:ee"
     assert row["attributes"]["cost"] == 5
     assert row["attributes"]["altnames"] == ["enxbc2411aabbcc"]
@@ -112,11 +114,15 @@ def test_elements_without_ifname_are_named():
     parsed = ip_link_json.parse('[{"ifindex": 1}, 7]', source="odd.json")
     assert parsed.table.empty
     assert parsed.warnings == [
-        "odd.json: element 1: expected an interface object with 'ifname'; skipped",
-        "odd.json: element 2: expected an interface object with 'ifname'; skipped",
+        "odd.json: element 1: expected an interface object with 'ifname'. Element skipped.",
+        "odd.json: element 2: expected an interface object with 'ifname'. Element skipped.",
     ]
 
 
 def test_detect_rejects_fdb_json():
-    assert not ip_link_json.detect(shared_path("cases", "C01", "outputs", "bridge_-s_-j_fdb_show.json").read_text())
-    assert not ip_link_json.detect(shared_path("cases", "C01", "outputs", "teamdctl_team0_state_dump.json").read_text())
+    assert not ip_link_json.detect(
+        shared_path("cases", "C01", "outputs", "bridge_-s_-j_fdb_show.json").read_text()
+    )
+    assert not ip_link_json.detect(
+        shared_path("cases", "C01", "outputs", "teamdctl_team0_state_dump.json").read_text()
+    )

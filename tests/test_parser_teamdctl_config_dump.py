@@ -22,7 +22,10 @@ def test_case_config(case, name, device, runner, priorities):
     assert teamdctl_config_dump.detect(path.read_text())
     assert (parsed.meta["device"], parsed.meta["runner"]) == (device, runner)
     assert parsed.meta["link_watch"] == [{"name": "ethtool"}]
-    found = {row["name"]: (None if pd.isna(row["prio"]) else int(row["prio"])) for _, row in parsed.table.iterrows()}
+    found = {
+        row["name"]: (None if pd.isna(row["prio"]) else int(row["prio"]))
+        for _, row in parsed.table.iterrows()
+    }
     assert found == priorities
 
 
@@ -59,10 +62,18 @@ def test_port_options():
     assert parsed.meta["runner_options"]["tx_hash"] == ["eth", "ipv4", "ipv6"]
     assert parsed.meta["runner_options"]["min_ports"] == 2
     port = parsed.table.iloc[0]
-    assert (port["name"], port["lacp_prio"], port["lacp_key"], port["queue_id"], bool(port["sticky"])) == ("eth1", 10, 3, 1, True)
+    assert (port["name"], port["lacp_prio"], port["lacp_key"], port["queue_id"], bool(port["sticky"])) == (
+        "eth1",
+        10,
+        3,
+        1,
+        True,
+    )
     assert port["link_watch"] == [{"name": "arp_ping"}]
     assert port["options"] == {"extra": 1}
-    assert parsed.warnings == ["team1.conf: ports.eth2: expected an object, found 'not an object'; skipped"]
+    assert parsed.warnings == [
+        "team1.conf: ports.eth2: expected an object, found 'not an object'. Port skipped."
+    ]
 
 
 def test_cut_off_config():
@@ -76,4 +87,6 @@ def test_cut_off_config():
 
 
 def test_detect_rejects_state_dump():
-    assert not teamdctl_config_dump.detect(shared_path("cases", "C01", "outputs", "teamdctl_team0_state_dump.json").read_text())
+    assert not teamdctl_config_dump.detect(
+        shared_path("cases", "C01", "outputs", "teamdctl_team0_state_dump.json").read_text()
+    )

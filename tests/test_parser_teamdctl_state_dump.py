@@ -57,7 +57,11 @@ def test_dump_without_ports():
     parsed = parse_file(path)
     assert parsed.warnings == []
     assert parsed.table.empty
-    assert (parsed.meta["device"], parsed.meta["runner"], parsed.meta["active_port"]) == ("team0", "activebackup", "eno1")
+    assert (parsed.meta["device"], parsed.meta["runner"], parsed.meta["active_port"]) == (
+        "team0",
+        "activebackup",
+        "eno1",
+    )
 
 
 def test_roundrobin_dump_with_ports():
@@ -68,7 +72,7 @@ def test_roundrobin_dump_with_ports():
     assert parsed.meta["active_port"] is None
 
 
-def test_cut_off_lacp_dump_is_read_as_far_as_it_goes():
+def test_cut_off_lacp_dump():
     path = shared_path("formats", "teamd", "libteam-issue81-state-dump-lacp-PARTIAL.txt")
     parsed = parse_file(path)
     assert len(parsed.warnings) == 1
@@ -78,18 +82,35 @@ def test_cut_off_lacp_dump_is_read_as_far_as_it_goes():
     assert port["name"] == "ens1f0"
     assert port["ifindex"] == 6
     assert pd.isna(port["speed"])  # teamd printed -1, an unknown speed
-    assert (port["actor_port"], port["actor_port_priority"], port["actor_state"], port["actor_key"]) == (6, 255, 63, 0)
+    assert (port["actor_port"], port["actor_port_priority"], port["actor_state"], port["actor_key"]) == (
+        6,
+        255,
+        63,
+        0,
+    )
     assert port["actor_system"] == "aa:bb:cc:dd:ee:ff"
     assert pd.isna(port["actor_system_priority"])
     assert parsed.meta["runner"] is None
 
 
 def test_lacp_runner_fields():
-    lacpdu = {"system_priority": 65535, "system": "02:00:00:00:0A:01", "key": 9, "port_priority": 255, "port": 3, "state": 61}
+    lacpdu = {
+        "system_priority": 65535,
+        "system": "02:00:00:00:0A:01",
+        "key": 9,
+        "port_priority": 255,
+        "port": 3,
+        "state": 61,
+    }
     dump = {
         "ports": {
             "eth1": {
-                "ifinfo": {"dev_addr": "02:00:00:00:00:01", "dev_addr_len": 6, "ifindex": 3, "ifname": "eth1"},
+                "ifinfo": {
+                    "dev_addr": "02:00:00:00:00:01",
+                    "dev_addr_len": 6,
+                    "ifindex": 3,
+                    "ifname": "eth1",
+                },
                 "link": {"duplex": "full", "speed": 1000, "up": True},
                 "link_watches": {
                     "list": {
@@ -108,16 +129,21 @@ def test_lacp_runner_fields():
                     "partner_lacpdu_info": dict(lacpdu, system="02:00:00:00:0b:01", state=63),
                 },
             },
-            "eth2": {"ifinfo": {"ifname": "eth2"}, "runner": {"aggregator_id": 4, "selected": False, "state": "expired"}},
+            "eth2": {
+                "ifinfo": {"ifname": "eth2"},
+                "runner": {"aggregator_id": 4, "selected": False, "state": "expired"},
+            },
         },
         "runner": {"active": True, "fast_rate": False, "select_policy": "lacp_prio", "sys_prio": 65535},
         "setup": {"runner_name": "lacp", "kernel_team_mode_name": "loadbalance"},
     }
+
     parsed = teamdctl_state_dump.parse(json.dumps(dump))
     assert parsed.meta["lacp_active"] is True
     assert parsed.meta["lacp_fast_rate"] is False
     assert parsed.meta["lacp_sys_prio"] == 65535
     assert parsed.meta["lacp_select_policy"] == "lacp_prio"
+
     table = parsed.table.set_index("name")
     assert table.loc["eth1", "down_count"] == 3
     assert table.loc["eth1", "link_watches"] == ["ethtool", "arp_ping"]
@@ -127,12 +153,13 @@ def test_lacp_runner_fields():
     assert table.loc["eth1", "actor_system"] == "02:00:00:00:0a:01"
     assert table.loc["eth1", "partner_system"] == "02:00:00:00:0b:01"
     assert (table.loc["eth1", "partner_state"], table.loc["eth1", "partner_port"]) == (63, 3)
+
     assert table.loc["eth2", "aggregator_id"] == 4
     assert table.loc["eth2", "state"] == "expired"
     assert pd.isna(table.loc["eth2", "down_count"])
 
 
-def test_every_truncation_of_a_real_dump_parses():
+def test_truncated_real_dump_parses():
     text = shared_path("cases", "C01", "outputs", "teamdctl_team0_state_dump.json").read_text()
     for end in range(0, len(text), 11):
         parsed = teamdctl_state_dump.parse(text[:end], source="cut.json")
@@ -150,5 +177,9 @@ def test_not_an_object():
 
 
 def test_detect_rejects_config_dump():
-    assert not teamdctl_state_dump.detect(shared_path("cases", "C01", "outputs", "teamdctl_team0_config_dump.json").read_text())
-    assert not teamdctl_state_dump.detect(shared_path("formats", "teamd", "coreos-kola-state-activebackup.txt").read_text())
+    assert not teamdctl_state_dump.detect(
+        shared_path("cases", "C01", "outputs", "teamdctl_team0_config_dump.json").read_text()
+    )
+    assert not teamdctl_state_dump.detect(
+        shared_path("formats", "teamd", "coreos-kola-state-activebackup.txt").read_text()
+    )

@@ -56,7 +56,7 @@ def test_cut_off_lacp_view():
     assert table.loc["eth2", "aggregator_id"] == 2
     assert pd.isna(table.loc["eth2", "selected"])
     assert parsed.warnings == [
-        "wicked-pr1062-state-view-lacp-PARTIAL.txt: line 22: runner block of port eth2 has no 'selected' or 'state' line; output cut off?"
+        "wicked-pr1062-state-view-lacp-PARTIAL.txt: line 22: runner block of port eth2 has no 'selected' or 'state' line, so the output is probably cut off"
     ]
 
 
@@ -106,22 +106,47 @@ runner:
     parsed = teamdctl_state_view.parse(text)
     assert parsed.warnings == []
     assert parsed.meta["kernel_team_mode_name"] == "loadbalance"
-    assert (parsed.meta["lacp_active"], parsed.meta["lacp_fast_rate"], parsed.meta["lacp_sys_prio"]) == (True, False, 65535)
+    assert (parsed.meta["lacp_active"], parsed.meta["lacp_fast_rate"], parsed.meta["lacp_sys_prio"]) == (
+        True,
+        False,
+        65535,
+    )
     port = parsed.table.iloc[0]
-    assert (port["ifindex"], port["mac"], port["speed"], port["duplex"], bool(port["link_up"])) == (3, "02:00:00:00:00:01", 1000, "full", True)
-    assert (port["aggregator_id"], bool(port["aggregator_selected"]), bool(port["selected"])) == (3, False, False)
+    assert (port["ifindex"], port["mac"], port["speed"], port["duplex"], bool(port["link_up"])) == (
+        3,
+        "02:00:00:00:00:01",
+        1000,
+        "full",
+        True,
+    )
+    assert (port["aggregator_id"], bool(port["aggregator_selected"]), bool(port["selected"])) == (
+        3,
+        False,
+        False,
+    )
     assert (port["state"], port["lacp_key"], port["lacp_prio"]) == ("defaulted", 9, 255)
     assert (port["actor_system"], port["actor_state"], port["actor_port"]) == ("02:00:00:00:0a:01", 0x45, 3)
     assert (port["partner_state"], port["partner_system_priority"]) == (2, 65535)
 
 
 def test_other_text_is_reported():
-    parsed = teamdctl_state_view.parse(shared_path("formats", "teamd", "rhel7-notes-teamnl-options.txt").read_text(), source="opts.txt")
+    parsed = teamdctl_state_view.parse(
+        shared_path("formats", "teamd", "rhel7-notes-teamnl-options.txt").read_text(), source="opts.txt"
+    )
     assert parsed.table.empty
-    assert parsed.warnings[0] == "opts.txt: line 11: expected 'key: value', 'section:' or a port name, found 'mcast_rejoin_interval 0'; skipped"
-    assert parsed.warnings[-1] == "opts.txt: no 'setup:' section, so this is probably not teamdctl state output"
+    assert (
+        parsed.warnings[0]
+        == "opts.txt: line 11: expected 'key: value', 'section:' or a port name, found 'mcast_rejoin_interval 0'. Line skipped."
+    )
+    assert (
+        parsed.warnings[-1] == "opts.txt: no 'setup:' section, so this is probably not teamdctl state output"
+    )
 
 
 def test_detect_rejects_teamnl_and_dump():
-    assert not teamdctl_state_view.detect(shared_path("formats", "teamd", "rhel7-notes-teamnl-ports.txt").read_text())
-    assert not teamdctl_state_view.detect(shared_path("cases", "C01", "outputs", "teamdctl_team0_state_dump.json").read_text())
+    assert not teamdctl_state_view.detect(
+        shared_path("formats", "teamd", "rhel7-notes-teamnl-ports.txt").read_text()
+    )
+    assert not teamdctl_state_view.detect(
+        shared_path("cases", "C01", "outputs", "teamdctl_team0_state_dump.json").read_text()
+    )

@@ -106,3 +106,13 @@ def test_founding_case_without_any_output(tmp_path):
     # Without ip link or FDB output there is no topology: the tool must not guess.
     assert case.verdict == "unknown"
     assert "ip -d link" in case.finding_list[0].summary
+
+
+def test_counterfactual_flooding_bridge(founding):
+    flooding = founding.replay({"br-vm": {"ageing_time": 0}})
+    assert flooding.verdict == "no-loss-found"
+    vm = flooding.arp_transactions[flooding.arp_transactions["requester_ip"] == "192.0.2.10"]
+    assert list(vm["fate"]) == ["answered"]
+    assert not [f for f in flooding.finding_list if f.code == "fdb-ingress-port-drop"]
+    # The case itself is unchanged.
+    assert founding.verdict == "fdb-ingress-port-drop"

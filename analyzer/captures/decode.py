@@ -28,7 +28,7 @@ ETHERTYPE_MIN = 0x0600
 
 # Up to this many VLAN tags are skipped to find the EtherType; the first two are reported.
 MAX_VLAN_TAGS = 4
-# Longest link header (SLL2, 20 bytes) plus MAX_VLAN_TAGS tags, rounded up.
+# Maximum link header length (SLL2, 20 bytes) plus MAX_VLAN_TAGS tags, rounded up.
 LINK_WINDOW = 48
 # Zero bytes that must follow the last buffered byte so that every window gather stays in bounds.
 GATHER_PAD = LINK_WINDOW + HASH_WINDOW + 64

@@ -21,7 +21,7 @@ MAGIC: dict[bytes, tuple[bool, int]] = {
     b"\x4d\x3c\xb2\xa1": (False, 1_000_000_000),
     b"\xa1\xb2\x3c\x4d": (True, 1_000_000_000),
 }
-# Bits 16-25 of the link-type field are reserved and must be zero; bit 26 says an FCS length is given.
+# Bits 16-25 of the link-type field are reserved and must be zero. Bit 26 is set when bits 28-31 give an FCS length.
 LINK_FIELD_RESERVED = 0x03FF0000
 LINK_FIELD_FCS_PRESENT = 0x04000000
 # Writers exceed a small snaplen a little, so a record is rejected only above this floor.

@@ -20,7 +20,7 @@ from .source import DECOMPRESSION_ERRORS, ChunkBuffer, detect_compression, open_
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_RECORD = 262144
-# Bytes read from the stream per chunk; the buffer also holds one partial record carried over.
+# Bytes read from the stream per chunk. The buffer also contains one partial record carried over.
 CHUNK_SIZE = 4 * 1024 * 1024
 # Room in the buffer for a packet block's header and options beyond its captured bytes.
 BLOCK_SLACK = 64 * 1024
@@ -96,7 +96,7 @@ def _warn_not_capture(context: ReadContext, buffer: ChunkBuffer) -> None:
     if buffer.available == 0:
         if buffer.error is None:
             context.warn("the file is empty" + (" after decompression" if context.compression else ""))
-        # Otherwise the decompression warning says why no bytes came out.
+        # Otherwise the decompression warning gives the reason no bytes came out.
     else:
         head = bytes(buffer.view[: min(buffer.available, 12)]).hex(" ")
         context.warn(f"not a pcap or pcapng file: it starts with bytes {head or '(none)'}")
@@ -127,7 +127,7 @@ def _frame_columns(batch: RecordBatch, context: ReadContext) -> dict[str, np.nda
     link_types = np.array([interface.link_type for interface in context.interfaces], dtype=np.int32)
     link_type = link_types[batch.interface]
     decoded = decode_frames(batch.data, batch.data_offset, batch.caplen, link_type)
-    # pcapng flags bits 0-1: 1 inbound, 2 outbound; they take precedence over the SLL packet type.
+    # pcapng flags bits 0-1 are 1 for inbound and 2 for outbound. They take precedence over the SLL packet type.
     flag_direction = (batch.flags & 3).astype(np.int8)
     direction = np.select(
         [flag_direction == 1, flag_direction == 2],
@@ -149,11 +149,13 @@ def _frame_columns(batch: RecordBatch, context: ReadContext) -> dict[str, np.nda
 
 
 def _result(context: ReadContext, file_format: str, parts: list[dict[str, np.ndarray]], readable: bool) -> CaptureFile:
-    if parts:
-        columns = {name: np.concatenate([part[name] for part in parts]) for name in FRAME_COLUMNS}
-    else:
-        columns = {name: np.empty(0, dtype=dtype) for name, dtype in FRAME_COLUMNS.items()}
-    frames = pd.DataFrame(columns)
+    columns = {}
+    for name, dtype in FRAME_COLUMNS.items():
+        # Popping each column from the parts frees it as soon as it is joined, which keeps the peak lower.
+        pieces = [part.pop(name) for part in parts]
+        columns[name] = np.concatenate(pieces) if pieces else np.empty(0, dtype=dtype)
+        del pieces
+    frames = pd.DataFrame(columns, copy=False)
     if readable:
         _check_frames(frames, context)
     return CaptureFile(

@@ -1,4 +1,4 @@
-"""What a format reader hands to the frame decoder: record batches and the per-file read state."""
+"""Record batches and per-file read state, which a format reader passes to the frame decoder."""
 
 from __future__ import annotations
 

@@ -97,7 +97,7 @@ class ZstdFrameReader(io.RawIOBase):
 class ChunkBuffer:
     """Sliding window over a byte stream, kept in one preallocated numpy array.
 
-    ``data[start:end]`` holds unread bytes, and ``data[end:end + pad]`` is
+    ``data[start:end]`` contains the unread bytes, and ``data[end:end + pad]`` is
     always zero, so that fixed-width windows gathered at any record start
     stay inside the array. ``base`` is the stream offset of ``data[0]``.
     A decompression or I/O error ends the stream: ``eof`` becomes True and

@@ -21,7 +21,9 @@ BLOCK_IDB = 0x00000001
 BLOCK_PB = 0x00000002  # obsolete Packet Block
 BLOCK_SPB = 0x00000003
 BLOCK_EPB = 0x00000006
-# Non-packet blocks that Wireshark 4.0 lists as records, so they take a frame number.
+# Non-packet blocks that Wireshark 4.0 lists as records, so they take a frame number:
+# systemd journal export and the two custom block types.
+# NOTE: Wireshark also numbers sysdig event blocks; they are skipped here without a number.
 BLOCKS_NUMBERED_BY_WIRESHARK = frozenset({0x00000009, 0x00000BAD, 0x40000BAD})
 
 # Packet block kinds as stored in PcapngWalk.kinds.
@@ -29,10 +31,10 @@ KIND_EPB = 0
 KIND_PB = 1
 KIND_SPB = 2
 
-# Why a pcapng walk stopped.
+# Reasons a pcapng walk stops.
 STOP_NEED_MORE = 0  # the block at `stop` is not complete in the buffer (or no block header fits)
 STOP_METADATA = 1  # the block at `stop` is a section header or interface description
-STOP_ERROR = 2  # the block at `stop` is invalid; `message` says why
+STOP_ERROR = 2  # the block at `stop` is invalid, and `message` gives the reason
 
 EPB_MIN_LENGTH = 32
 SPB_MIN_LENGTH = 16

@@ -41,11 +41,11 @@ def load_json(text: str, source: str, max_depth: int | None = None) -> tuple[Any
     value = _parse_prefix(text, max_depth)
     position = f"line {first_error.lineno}, column {first_error.colno}"
     if value is None:
-        return None, [f"{source}: {position}: invalid JSON ({first_error.msg}); nothing could be read"]
+        return None, [f"{source}: {position}: invalid JSON ({first_error.msg}), nothing could be read"]
     log.debug("%s: repaired JSON cut at %s", source, position)
     return value, [
-        f"{source}: {position}: invalid JSON ({first_error.msg}), probably cut off; "
-        "the complete members before this point were read"
+        f"{source}: {position}: invalid JSON ({first_error.msg}), probably cut off. "
+        "The complete members before this point were read."
     ]
 
 

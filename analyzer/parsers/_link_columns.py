@@ -3,7 +3,7 @@
 The text and the JSON parser both fill the kind-specific columns here, from
 the attributes of the kind (``bridge``, ``bond``, ``vlan``, ``tun``) and of
 the slave kind (``bridge_slave``, ``bond_slave``). Text values are strings
-("on", "30000"), JSON values are typed; the converters accept both.
+("on", "30000") and JSON values are typed, so the converters accept both.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ def normalize_mac(token: str) -> str:
 
 
 def to_int(value: Any) -> int | None:
-    """Convert an int, a decimal string or a 0x-prefixed hex string; return None otherwise."""
+    """Convert an int, a decimal string or a 0x-prefixed hex string to int, or return None."""
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
@@ -55,7 +55,7 @@ def to_int(value: Any) -> int | None:
 
 
 def to_float(value: Any) -> float | None:
-    """Convert a number or a numeric string; return None otherwise."""
+    """Convert a number or a numeric string to float, or return None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -69,7 +69,7 @@ def to_float(value: Any) -> float | None:
 
 
 def to_bool(value: Any) -> bool | None:
-    """Convert True/False, 0/1, "on"/"off", "yes"/"no" and "up"/"down"; return None otherwise."""
+    """Convert True/False, 0/1, "on"/"off", "yes"/"no" or "up"/"down" to bool, or return None."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int):

@@ -100,7 +100,7 @@ _LINK_EVENT_RE = re.compile(r"^(Deleted\s+)?\d+:\s+\S+:\s+<")
 
 def detect(text: str) -> bool:
     """Return whether the start of the text looks like ``bridge fdb show`` output."""
-    checked = 0
+    candidates = 0
     for _, line in numbered_lines(text[:4096]):
         body = _strip_prefixes(line)[0].strip()
         if not body or body.startswith("Timestamp:"):
@@ -108,16 +108,22 @@ def detect(text: str) -> bool:
         tokens = body.split()
         if tokens[0] == "Deleted":
             tokens = tokens[1:]
-        if len(tokens) >= 2 and is_mac(tokens[0]) and (tokens[1] in _VALUE_TOKENS or tokens[1] in FLAGS or tokens[1] == "master"):
+        if len(tokens) >= 2 and is_mac(tokens[0]) and _is_entry_word(tokens[1]):
             return True
-        checked += 1
-        if checked >= 5:
+        # Monitor output may start with a few link or MDB events.
+        candidates += 1
+        if candidates >= 5:
             return False
     return False
 
 
+def _is_entry_word(token: str) -> bool:
+    """Return whether a token can follow the MAC address of an FDB entry."""
+    return token in _VALUE_TOKENS or token in FLAGS or token == "master"
+
+
 def parse(text: str, source: str = "<text>") -> Parsed:
-    """Parse ``bridge fdb show`` text into one row per entry; odd lines become warnings."""
+    """Parse ``bridge fdb show`` text into one row per entry, with a warning for each odd line."""
     rows: list[dict[str, Any]] = []
     warnings: list[str] = []
     pending_timestamp: str | None = None
@@ -148,7 +154,10 @@ def parse(text: str, source: str = "<text>") -> Parsed:
 
 
 def _strip_prefixes(line: str) -> tuple[str, str | None]:
-    """Remove a ``[NEIGH]`` banner and a ``[2024-01-01T10:00:00.000000]`` timestamp; return the rest and the time."""
+    """Remove a ``[NEIGH]`` banner and a ``[2024-01-01T10:00:00.000000]`` timestamp.
+
+    Return the rest of the line and the timestamp, or None when there is none.
+    """
     timestamp = None
     match = _SHORT_TIMESTAMP_RE.match(line)
     if match:
@@ -159,7 +168,7 @@ def _strip_prefixes(line: str) -> tuple[str, str | None]:
 
 
 def _parse_entry(body: str, number: int, source: str, warnings: list[str]) -> dict[str, Any] | None:
-    """Parse one entry line; return None and add a warning when it is not an FDB entry."""
+    """Parse one entry line, or add a warning and return None when it is not an FDB entry."""
     tokens = body.split()
     row: dict[str, Any] = {"line": number, "state": ""}
     if tokens[0] == "Deleted":
@@ -200,7 +209,14 @@ def _parse_entry(body: str, number: int, source: str, warnings: list[str]) -> di
                 warnings.append(where(source, number, f"unusual neighbour state {token!r} kept as printed"))
             i += 1
         else:
-            warnings.append(where(source, number, f"unknown token {token!r} in FDB entry for {row['mac']}; row kept"))
+            warnings.append(
+                where(
+                    source,
+                    number,
+                    f"unknown token {token!r} in the FDB entry for {row['mac']}. "
+                    "The rest of the entry was read.",
+                )
+            )
             i += 1
     if row.pop("bare_master", False) and row.get("master") is None:
         warnings.append(where(source, number, f"'master' flag without a bridge name for {row['mac']}"))
@@ -212,7 +228,9 @@ def _read_timers(row: dict[str, Any], value: str, number: int, source: str, warn
     used, _, updated = value.partition("/")
     used_seconds, updated_seconds = to_int(used), to_int(updated)
     if used_seconds is None or updated_seconds is None:
-        warnings.append(where(source, number, f"invalid 'used' timers {value!r}, expected USED/UPDATED seconds"))
+        warnings.append(
+            where(source, number, f"invalid 'used' timers {value!r}, expected USED/UPDATED seconds")
+        )
         return
     row["used"] = float(used_seconds)
     row["updated"] = float(updated_seconds)
@@ -239,8 +257,8 @@ def _describe_non_entry(body: str) -> str:
     if tokens and tokens[0] == "Deleted":
         tokens = tokens[1:]
     if tokens[:1] == ["dev"] and "grp" in tokens:
-        return "multicast group (MDB) entry from bridge monitor, not an FDB entry; skipped"
+        return "multicast group (MDB) entry from bridge monitor, not an FDB entry. Line skipped."
     if _LINK_EVENT_RE.match(body):
-        return "link event from bridge monitor, not an FDB entry; skipped"
-    shown = body if len(body) <= 60 else body[:57] + "..."
-    return f"expected a MAC address at the start of an FDB entry, found {shown!r}; line skipped"
+        return "link event from bridge monitor, not an FDB entry. Line skipped."
+    excerpt = body if len(body) <= 60 else body[:57] + "..."
+    return f"expected a MAC address at the start of an FDB entry, found {excerpt!r}. Line skipped."

@@ -1,8 +1,8 @@
 """``bridge -j [-s] fdb show`` JSON, read into the same table as the text parser.
 
 iproute2 prints one array with an object per FDB entry. A sample (``-s``
-adds ``used`` and ``updated``, in seconds; ``state`` is "" for a learned
-entry)::
+adds ``used`` and ``updated`` in seconds, and ``state`` is "" for a
+learned entry)::
 
     [{"mac":"02:00:00:00:00:01","ifname":"eth1","vlan":1,"used":3,"updated":1,
       "flags":[],"master":"br0","state":""},
@@ -14,7 +14,7 @@ entry)::
 >>> row["dev"], row["master"], bool(row["extern_learn"]), float(row["updated"]), parsed.warnings
 ('eth1', 'br0', True, 1.0, [])
 
-The ``line`` column holds the 1-based position of the entry in the array,
+The ``line`` column contains the 1-based position of the entry in the array,
 because ``bridge -j`` prints the whole array on one line. A cut-off array is
 read up to its last complete entry.
 """
@@ -62,7 +62,7 @@ def detect(text: str) -> bool:
 
 
 def parse(text: str, source: str = "<text>") -> Parsed:
-    """Parse the JSON array into one row per FDB entry; odd entries and keys become warnings."""
+    """Parse the JSON array into one row per FDB entry, with a warning for each odd entry or key."""
     value, warnings = load_json(text, source, max_depth=1)
     rows: list[dict[str, Any]] = []
     if value is not None and not isinstance(value, list):
@@ -84,14 +84,14 @@ def parse(text: str, source: str = "<text>") -> Parsed:
 
 
 def _parse_entry(entry: Any, position: int, source: str, warnings: list[str]) -> dict[str, Any] | None:
-    """Convert one array element; return None and add a warning when it is not an FDB entry."""
+    """Convert one array element, or add a warning and return None when it is not an FDB entry."""
     label = f"{source}: entry {position}"
     if not isinstance(entry, dict):
-        warnings.append(f"{label}: expected an object, found {type(entry).__name__}; skipped")
+        warnings.append(f"{label}: expected an object, found {type(entry).__name__}. Entry skipped.")
         return None
     mac = entry.get("mac")
     if not isinstance(mac, str) or not is_mac(mac):
-        warnings.append(f"{label}: missing or invalid 'mac' {mac!r}; skipped")
+        warnings.append(f"{label}: missing or invalid 'mac' {mac!r}. Entry skipped.")
         return None
 
     row: dict[str, Any] = {"line": position, "mac": normalize_mac(mac), "state": ""}
@@ -110,12 +110,14 @@ def _parse_entry(entry: Any, position: int, source: str, warnings: list[str]) ->
         elif key in FLAGS and value is True:
             row[key] = True
         else:
-            warnings.append(f"{label} ({row['mac']}): unknown key {key!r} = {value!r}; entry kept")
+            warnings.append(
+                f"{label} ({row['mac']}): unknown key {key!r} = {value!r}. The rest of the entry was read."
+            )
     return row
 
 
 def _read_flags(row: dict[str, Any], flags: Any, label: str, warnings: list[str]) -> None:
-    """Set the flag columns from the ``flags`` list; NTF_MASTER ("master") needs no column."""
+    """Set the flag columns from the ``flags`` list. NTF_MASTER ("master") has no column."""
     if not isinstance(flags, list):
         warnings.append(f"{label}: 'flags' is not a list: {flags!r}")
         return
@@ -123,11 +125,11 @@ def _read_flags(row: dict[str, Any], flags: Any, label: str, warnings: list[str]
         if flag in FLAGS:
             row[flag] = True
         elif flag != "master":
-            warnings.append(f"{label} ({row['mac']}): unknown flag {flag!r}; entry kept")
+            warnings.append(f"{label} ({row['mac']}): unknown flag {flag!r}. The rest of the entry was read.")
 
 
 def _read_state(state: Any, label: str, warnings: list[str]) -> str:
-    """Return the state word; anything other than a known state is kept with a warning."""
+    """Return the state word, and add a warning when it is not one of the known states."""
     text = str(state)
     if text and text not in STATES:
         warnings.append(f"{label}: unusual neighbour state {text!r} kept as printed")

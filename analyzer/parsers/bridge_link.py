@@ -1,6 +1,6 @@
 """``bridge [-d] link show`` text, read into one row per bridge port.
 
-A sample as iproute2 6.1 prints it; ``-d`` adds the indented second line::
+A sample as iproute2 6.1 prints it, where ``-d`` adds the indented second line::
 
     7: eth1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 master br0 state forwarding priority 32 cost 4
         hairpin off guard off root_block off fastleave off learning on flood on mcast_flood on bcast_flood on ...
@@ -14,9 +14,14 @@ A sample as iproute2 6.1 prints it; ``-d`` adds the indented second line::
 
 iproute2 before 4.x printed the operational state before the colon, and a
 veth peer after it: ``6: veth0 state UP : <...>``, ``10: br-veth0 state UP
-@br-veth1: <...>``; that state goes to ``operstate``. Option names are
+@br-veth1: <...>``. That state goes to ``operstate``. Option names are
 lowercased (one iproute2 version printed ``Vlan_tunnel``). ``attributes``
-holds every key and value after the flags and on the ``-d`` line as printed.
+contains every key and value after the flags and on the ``-d`` line as printed.
+
+NOTE: for a veth whose peer is in another netns, iproute2 6.1's ``bridge``
+looks the peer's ifindex up in its own netns, so ``link`` may name an
+unrelated local interface (``v0@br0`` where ``ip link`` prints ``v0@if2``).
+Take peers from ``ip -d link`` instead.
 """
 
 from __future__ import annotations
@@ -75,14 +80,17 @@ def detect(text: str) -> bool:
     lines = [line for _, line in numbered_lines(text[:4096]) if line.strip()]
     if not lines:
         return False
-    header = HEADER_RE.match(lines[0])
-    if not header or " qdisc " in lines[0] or "link/" in lines[0]:
+    first = lines[0]
+    header = HEADER_RE.match(first)
+    # "ip link" prints the same header with a qdisc and a link/ line.
+    if not header or " qdisc " in first or "link/" in first:
         return False
-    return " master " in lines[0] and (" priority " in lines[0] or " cost " in lines[0] or " state " in header.group(6))
+    rest = header.group(6)
+    return " master " in f" {rest}" and " state " in f" {rest}"
 
 
 def parse(text: str, source: str = "<text>") -> Parsed:
-    """Parse ``bridge link`` text into one row per port; odd lines become warnings."""
+    """Parse ``bridge link`` text into one row per port, with a warning for each odd line."""
     rows: list[dict[str, Any]] = []
     warnings: list[str] = []
     for number, raw in numbered_lines(text):
@@ -95,8 +103,8 @@ def parse(text: str, source: str = "<text>") -> Parsed:
             elif part[0].isspace() and rows:
                 _read_details(rows[-1], part.split())
             else:
-                shown = part if len(part) <= 60 else part[:57] + "..."
-                warnings.append(where(source, number, f"not a bridge port line: {shown!r}; skipped"))
+                excerpt = part if len(part) <= 60 else part[:57] + "..."
+                warnings.append(where(source, number, f"not a bridge port line: {excerpt!r}. Line skipped."))
 
     for row in rows:
         attributes = row["attributes"]

@@ -20,7 +20,7 @@ A sample of ``ip -d link show`` (iproute2 6.1, long detail lines shortened)::
 The first detail line after ``link/...`` names the kind (``veth``, ``bridge``,
 ``team`` ...) and the line starting with ``X_slave`` the slave kind. Keys
 that follow on the last of these lines (``addrgenmode``, ``numtxqueues`` ...)
-are generic. ``attributes`` holds every key and value of the header's extra
+are generic. ``attributes`` contains every key and value of the header's extra
 fields (``linkmode``, ``group``, ``txqlen``), of the ``link/`` line and of the kind
 and slave lines as printed, plus ``altnames``, ``alias`` and ``vfs``. A key
 that two lines both print is kept once per line, the later one as
@@ -140,11 +140,14 @@ def detect(text: str) -> bool:
     lines = [line for _, line in numbered_lines(text[:4096]) if line.strip()]
     if not lines or not HEADER_RE.match(lines[0]):
         return False
-    return " qdisc " in lines[0] or "link/" in lines[0] or (len(lines) > 1 and lines[1].strip().startswith("link/"))
+    # "bridge link" prints the same header but neither a qdisc nor a link/ line.
+    if " qdisc " in lines[0] or "link/" in lines[0]:
+        return True
+    return len(lines) > 1 and lines[1].strip().startswith("link/")
 
 
 def parse(text: str, source: str = "<text>") -> Parsed:
-    """Parse ``ip link`` text into one row per interface; odd lines become warnings."""
+    """Parse ``ip link`` text into one row per interface, with a warning for each odd line."""
     interfaces: list[_Interface] = []
     warnings: list[str] = []
     oneline = False
@@ -160,9 +163,18 @@ def parse(text: str, source: str = "<text>") -> Parsed:
             if header:
                 interfaces.append(_Interface(number, header, source, warnings))
             elif not part[0].isspace():
-                warnings.append(where(source, number, f"not an interface header or an indented detail line: {_shorten(part)!r}; skipped"))
+                warnings.append(
+                    where(
+                        source,
+                        number,
+                        f"not an interface header or an indented detail line: {_shorten(part)!r}. "
+                        "Line skipped.",
+                    )
+                )
             elif not interfaces:
-                warnings.append(where(source, number, "detail line before the first interface header; skipped"))
+                warnings.append(
+                    where(source, number, "detail line before the first interface header. Line skipped.")
+                )
             else:
                 interfaces[-1].add_detail(part.strip(), number)
 
@@ -170,7 +182,9 @@ def parse(text: str, source: str = "<text>") -> Parsed:
     table = build_table(rows, LINK_COLUMNS)
     meta = {
         "interfaces": len(rows),
-        "details": any(row.get("promiscuity") is not None or row.get("kind") or row.get("slave_kind") for row in rows),
+        "details": any(
+            row.get("promiscuity") is not None or row.get("kind") or row.get("slave_kind") for row in rows
+        ),
         "stats": any(row.get("stats") for row in rows),
         "oneline": oneline,
     }
@@ -206,7 +220,7 @@ class _Interface:
         """Store mtu, qdisc, master and state as columns and the other fields as attributes.
 
         ``mode`` and ``qlen`` are renamed to ``linkmode`` and ``txqlen``, the
-        names of ip's JSON output, so that they cannot collide with the
+        names of ip's JSON output, so that they do not collide with the
         ``mode`` of a bond, macvlan or ipvlan.
         """
         fields = parse_pairs(tokens)
@@ -230,7 +244,13 @@ class _Interface:
                     number_value = to_int(value)
                     self.stats_target[f"{prefix}_{name}"] = value if number_value is None else number_value
                 return
-            self.warnings.append(where(self.source, header_line, f"counter header without a line of values for {self.values['name']}"))
+            self.warnings.append(
+                where(
+                    self.source,
+                    header_line,
+                    f"counter header without a line of values for {self.values['name']}",
+                )
+            )
 
         stats_header = _STATS_HEADER_RE.match(body)
         if stats_header:
@@ -255,7 +275,11 @@ class _Interface:
         elif tokens[0].endswith("_slave"):
             self.values["slave_kind"] = tokens[0]
             self._read_kind_line(tokens, self.slave_attributes, tokens[0])
-        elif self.values.get("kind") is None and self.values.get("slave_kind") is None and tokens[0] not in GENERIC_KEYS | LINK_LINE_KEYS:
+        elif (
+            self.values.get("kind") is None
+            and self.values.get("slave_kind") is None
+            and tokens[0] not in GENERIC_KEYS | LINK_LINE_KEYS
+        ):
             self.values["kind"] = tokens[0]
             self._read_kind_line(tokens, self.kind_attributes, tokens[0])
         else:
@@ -294,9 +318,17 @@ class _Interface:
     def row(self) -> dict[str, Any]:
         """Return the table row, with the kind columns and all attributes merged."""
         if self.pending_stats is not None:
-            self.warnings.append(where(self.source, self.pending_stats[2], f"counter header without a line of values for {self.values['name']}"))
+            self.warnings.append(
+                where(
+                    self.source,
+                    self.pending_stats[2],
+                    f"counter header without a line of values for {self.values['name']}",
+                )
+            )
         row = dict(self.values)
-        row.update(typed_columns(row.get("kind"), self.kind_attributes, row.get("slave_kind"), self.slave_attributes))
+        row.update(
+            typed_columns(row.get("kind"), self.kind_attributes, row.get("slave_kind"), self.slave_attributes)
+        )
         attributes = dict(self.attributes)
         self._merge(attributes, self.kind_attributes, row.get("kind"))
         self._merge(attributes, self.slave_attributes, row.get("slave_kind"))

@@ -1,6 +1,6 @@
 """``ip -j [-d] [-s] link show`` JSON, read into the same table as the text parser.
 
-A sample (one element, shortened; ``-d`` adds ``linkinfo``)::
+A sample with one element, shortened (``-d`` adds ``linkinfo``)::
 
     [{"ifindex":5,"link_index":2,"ifname":"vnet3","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],
       "mtu":1500,"qdisc":"noqueue","master":"br0","operstate":"UP","link_type":"ether",
@@ -17,7 +17,7 @@ A sample (one element, shortened; ``-d`` adds ``linkinfo``)::
 
 ``slave_kind`` gets the ``_slave`` suffix that the text output prints, and a
 peer known only by ifindex gets ``link`` "ifN" as in the text. ``attributes``
-holds ``info_data`` and ``info_slave_data`` (a key in both is kept as
+contains ``info_data`` and ``info_slave_data`` (a key in both is kept as
 ``<slave_kind>.<key>`` for the second) and every top-level key that has no
 column. ``stats`` flattens ``stats64`` (or ``stats``) to ``rx_bytes``,
 ``tx_dropped`` ... A single object, as some tools store one element, is read
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 KIND = "ip_link_json"
 
-# Top-level keys read into columns; every other key goes to ``attributes``.
+# Top-level keys read into columns. Every other key goes to ``attributes``.
 _COLUMN_KEYS = {
     "ifindex",
     "ifname",
@@ -68,7 +68,7 @@ def detect(text: str) -> bool:
 
 
 def parse(text: str, source: str = "<text>") -> Parsed:
-    """Parse the JSON array into one row per interface; odd elements become warnings."""
+    """Parse the JSON array into one row per interface, with a warning for each odd element."""
     value, warnings = load_json(text, source, max_depth=1)
     if isinstance(value, dict):
         value = [value]
@@ -78,14 +78,18 @@ def parse(text: str, source: str = "<text>") -> Parsed:
     rows = []
     for position, entry in enumerate(value or [], start=1):
         if not isinstance(entry, dict) or "ifname" not in entry:
-            warnings.append(f"{source}: element {position}: expected an interface object with 'ifname'; skipped")
+            warnings.append(
+                f"{source}: element {position}: expected an interface object with 'ifname'. Element skipped."
+            )
             continue
         rows.append(_row(entry, position))
 
     table = build_table(rows, LINK_COLUMNS)
     meta = {
         "interfaces": len(rows),
-        "details": any(row.get("promiscuity") is not None or row.get("kind") or row.get("slave_kind") for row in rows),
+        "details": any(
+            row.get("promiscuity") is not None or row.get("kind") or row.get("slave_kind") for row in rows
+        ),
         "stats": any(row.get("stats") for row in rows),
         "oneline": False,
     }

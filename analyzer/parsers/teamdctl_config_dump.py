@@ -15,12 +15,13 @@ A sample of an activebackup team (teamd prints the keys sorted)::
 >>> parsed.meta["runner"], parsed.meta["runner_options"]["fast_rate"], int(parsed.table.iloc[0]["prio"])
 ('lacp', True, 100)
 
-``meta`` holds ``device``, ``hwaddr`` (lowercase), ``runner`` (its name),
-``runner_options`` (every other runner key: ``tx_hash``, ``tx_balancer``,
-``active``, ``fast_rate``, ``min_ports`` ...), ``link_watch`` as a list
-(teamd accepts one object or a list) and every other top-level key as it
-is (``notify_peers``, ``mcast_rejoin``, ``link_watch_policy`` ...). The
-same reader fits a teamd configuration file, which has the same keys.
+``meta`` contains ``device``, ``hwaddr`` (lowercase) and ``runner`` (its
+name). ``runner_options`` has every other runner key (``tx_hash``,
+``tx_balancer``, ``active``, ``fast_rate``, ``min_ports`` ...), and
+``link_watch`` is always a list, because teamd accepts one object or a list.
+Every other top-level key (``notify_peers``, ``mcast_rejoin``,
+``link_watch_policy`` ...) is kept as it is. The same reader fits a teamd
+configuration file, which has the same keys.
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ TEAM_CONFIG_PORT_COLUMNS: dict[str, str] = {
 }
 _PORT_KEYS = ("prio", "sticky", "lacp_prio", "lacp_key", "queue_id", "link_watch")
 
-_START_RE = re.compile(r'\s*\{\s*"(device|hwaddr|link_watch|runner|ports|debug_level|mcast_rejoin|notify_peers)"\s*:')
+_START_RE = re.compile(
+    r'\s*\{\s*"(device|hwaddr|link_watch|runner|ports|debug_level|mcast_rejoin|notify_peers)"\s*:'
+)
 
 
 def detect(text: str) -> bool:
@@ -68,7 +71,9 @@ def parse(text: str, source: str = "<text>") -> Parsed:
     config = value or {}
 
     runner = config.get("runner") if isinstance(config.get("runner"), dict) else {}
-    meta: dict[str, Any] = {key: item for key, item in config.items() if key not in ("ports", "runner", "link_watch")}
+    meta: dict[str, Any] = {
+        key: item for key, item in config.items() if key not in ("ports", "runner", "link_watch")
+    }
     meta["device"] = config.get("device")
     meta["hwaddr"] = _mac(config.get("hwaddr"))
     meta["runner"] = runner.get("name")
@@ -77,12 +82,12 @@ def parse(text: str, source: str = "<text>") -> Parsed:
 
     ports = config.get("ports", {})
     if not isinstance(ports, dict):
-        warnings.append(f"{source}: 'ports' is not an object; no ports read")
+        warnings.append(f"{source}: 'ports' is not an object, so no ports were read")
         ports = {}
     rows = []
     for name, port in ports.items():
         if not isinstance(port, dict):
-            warnings.append(f"{source}: ports.{name}: expected an object, found {port!r}; skipped")
+            warnings.append(f"{source}: ports.{name}: expected an object, found {port!r}. Port skipped.")
             continue
         rows.append(
             {

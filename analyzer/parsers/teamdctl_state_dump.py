@@ -1,6 +1,6 @@
 """``teamdctl TEAM state dump`` JSON: the team's runner in ``meta``, one row per port.
 
-teamd prints the keys sorted; a shortened sample of an activebackup team::
+teamd prints the keys sorted. A shortened sample of an activebackup team::
 
     {
         "ports": {
@@ -24,7 +24,7 @@ teamd prints the keys sorted; a shortened sample of an activebackup team::
 Per libteam 1.31 (teamd/teamd_state.c, teamd_runner_lacp.c), an lacp runner
 adds ``runner.{active, sys_prio, fast_rate, select_policy}`` and, per port,
 ``runner.{selected, aggregator.id, state, key, prio, actor_lacpdu_info,
-partner_lacpdu_info}``; older builds print a flat ``aggregator_id``. These go
+partner_lacpdu_info}``. Older builds print a flat ``aggregator_id``. These go
 to ``meta`` as ``lacp_*`` and to the lacp columns. ``speed`` is NA where teamd
 reports -1 (unknown), and ``down_count`` sums the port's link watches. A
 cut-off dump is read as far as it goes, with a warning.
@@ -49,7 +49,7 @@ TEAM_PORT_COLUMNS: dict[str, str] = {
     "name": "str",
     "ifindex": "int",
     "mac": "str",
-    "link_up": "optbool",  # carrier as teamd sees it (ethtool)
+    "link_up": "optbool",  # carrier state reported by ethtool to teamd
     "speed": "int",  # Mbit/s
     "duplex": "str",
     "link_watch_up": "optbool",  # summary of the port's link watches
@@ -84,7 +84,10 @@ def detect(text: str) -> bool:
     head = text[:4096].lstrip("\ufeff")
     if not _START_RE.match(head):
         return False
-    return any(key in head for key in ('"ifinfo"', '"runner_name"', '"kernel_team_mode_name"', '"link_watches"', '"active_port"'))
+    return any(
+        key in head
+        for key in ('"ifinfo"', '"runner_name"', '"kernel_team_mode_name"', '"link_watches"', '"active_port"')
+    )
 
 
 def parse(text: str, source: str = "<text>") -> Parsed:
@@ -113,7 +116,7 @@ def parse(text: str, source: str = "<text>") -> Parsed:
 
     ports = value.get("ports", {})
     if not isinstance(ports, dict):
-        warnings.append(f"{source}: 'ports' is not an object; no ports read")
+        warnings.append(f"{source}: 'ports' is not an object, so no ports were read")
         ports = {}
     rows = [_port_row(name, _object(port)) for name, port in ports.items()]
     table = build_table(rows, TEAM_PORT_COLUMNS)
@@ -147,7 +150,9 @@ def _port_row(name: str, port: dict[str, Any]) -> dict[str, Any]:
             {
                 "selected": runner.get("selected"),
                 "state": runner.get("state"),
-                "aggregator_id": to_int(aggregator.get("id") if isinstance(aggregator, dict) else runner.get("aggregator_id")),
+                "aggregator_id": to_int(
+                    aggregator.get("id") if isinstance(aggregator, dict) else runner.get("aggregator_id")
+                ),
                 "aggregator_selected": aggregator.get("selected") if isinstance(aggregator, dict) else None,
                 "lacp_key": to_int(runner.get("key")),
                 "lacp_prio": to_int(runner.get("prio")),
@@ -156,7 +161,9 @@ def _port_row(name: str, port: dict[str, Any]) -> dict[str, Any]:
         for side in ("actor", "partner"):
             info = _object(runner.get(f"{side}_lacpdu_info"))
             for field in LACPDU_FIELDS:
-                row[f"{side}_{field}"] = _mac(info.get(field)) if field == "system" else to_int(info.get(field))
+                row[f"{side}_{field}"] = (
+                    _mac(info.get(field)) if field == "system" else to_int(info.get(field))
+                )
     return row
 
 

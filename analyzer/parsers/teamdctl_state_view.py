@@ -38,7 +38,7 @@ link``, ``key``, ``priority`` and the LACPDU blocks)::
 ('activebackup', 'eth1', 2)
 
 The text has no team name, so ``meta["device"]`` is None. teamd before 1.25
-printed no ``down count`` lines; ``down_count`` is then NA. An lacp port
+printed no ``down count`` lines, so ``down_count`` is then NA. An lacp port
 whose runner block lacks ``selected`` or ``state`` (cut-off output) gets a
 warning.
 """
@@ -106,7 +106,7 @@ def parse(text: str, source: str = "<text>") -> Parsed:
 
 
 def _outline(text: str, source: str, warnings: list[str]) -> dict[str, Any]:
-    """Read the indented outline into nested dicts; a bare word opens a section, as a port name does.
+    """Read the indented outline into nested dicts, where a bare word (a port name) opens a section.
 
     Each section dict also keeps the line where it started under ``"#line"``.
     """
@@ -128,7 +128,13 @@ def _outline(text: str, source: str, warnings: list[str]) -> dict[str, Any]:
             parent[key.strip()] = section
             stack.append((indent, section))
         else:
-            warnings.append(where(source, number, f"expected 'key: value', 'section:' or a port name, found {body!r}; skipped"))
+            warnings.append(
+                where(
+                    source,
+                    number,
+                    f"expected 'key: value', 'section:' or a port name, found {body!r}. Line skipped.",
+                )
+            )
     return root
 
 
@@ -138,10 +144,14 @@ def _section(tree: dict[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _port_row(name: str, port: dict[str, Any], runner_name: str | None, source: str, warnings: list[str]) -> dict[str, Any]:
+def _port_row(
+    name: str, port: dict[str, Any], runner_name: str | None, source: str, warnings: list[str]
+) -> dict[str, Any]:
     """Convert one port section into a table row."""
     watches = _section(port, "link watches")
-    instances = [value for key, value in watches.items() if key.startswith("instance[") and isinstance(value, dict)]
+    instances = [
+        value for key, value in watches.items() if key.startswith("instance[") and isinstance(value, dict)
+    ]
     down_counts = [to_int(instance["down count"]) for instance in instances if "down count" in instance]
     row: dict[str, Any] = {
         "name": name,
@@ -174,5 +184,12 @@ def _port_row(name: str, port: dict[str, Any], runner_name: str | None, source: 
                 value = info.get(printed)
                 row[f"{side}_{field}"] = _mac(value) if field == "system" else to_int(value)
         if runner_name == "lacp" and ("selected" not in runner or "state" not in runner):
-            warnings.append(where(source, runner["#line"], f"runner block of port {name} has no 'selected' or 'state' line; output cut off?"))
+            warnings.append(
+                where(
+                    source,
+                    runner["#line"],
+                    f"runner block of port {name} has no 'selected' or 'state' line, "
+                    "so the output is probably cut off",
+                )
+            )
     return row

@@ -4,53 +4,150 @@ from __future__ import annotations
 
 import re
 
-from .common import VERDICT_HEADLINES, clean, clock, day
+from .common import clean
+from .content import build_content
 
-SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+# Characters that start Markdown syntax inside a line; "&" too, so that an
+# input cannot spell an HTML entity.
+INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
+# Characters that start a heading, list or quote when they open a line.
+LINE_START = re.compile(r"^(\s*)([#+\->]|\d+[.)])")
 
 
 def md(text) -> str:
     """Escape a string from an input so that Markdown shows it as text."""
-    return SPECIAL.sub(r"\\\1", clean(text))
+    escaped = INLINE.sub(r"\\\1", clean(text)).replace("\n", " ")
+    return LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
 
 
-def render_markdown(case) -> str:
-    out = [f"# l2trace: {md(case.verdict)}", "",
-           f"**Verdict:** `{case.verdict}`: {VERDICT_HEADLINES.get(case.verdict, '')}", ""]
-    first_time = min((c.first_time for c in case.captures if c.first_time), default=None)
-    if first_time:
-        out += [f"Captures from {day(first_time)}; times are UTC.", ""]
-    out += ["## Findings", ""]
-    for finding in case.finding_list:
-        out += [f"### {md(finding.code)} ({finding.severity})", "", md(finding.summary), ""]
-        if finding.evidence:
-            out += ["| capture point | file | frame | time | what it shows |",
-                    "| --- | --- | --- | --- | --- |"]
-            for item in finding.evidence:
-                out.append(f"| {md(item.point)} | {md(item.file)} | {item.frame} | {clock(item.time)} "
-                           f"| {md(item.note)} |")
-            out.append("")
-        if finding.recommendations:
-            out += ["What to change:", ""]
-            out += [f"- {md(r)}" for r in finding.recommendations]
-            out.append("")
-    if len(case.arp_transactions):
-        out += ["## ARP transactions", "",
-                "| requester | target | requests | replies seen at | fate | lost at |",
-                "| --- | --- | --- | --- | --- | --- |"]
-        for _, t in case.arp_transactions.iterrows():
-            out.append(f"| {md(t['requester_ip'])} ({md(t['requester_mac'])}) | {md(t['target_ip'])} | "
-                       f"{t['requests']} | {md(', '.join(t['replies_seen_at']) or 'none')} | {t['fate']} | "
-                       f"{md(t['lost_at'] or '')} |")
-        out.append("")
-    out += ["## Inputs", "", "| capture point | file | frames | warnings |", "| --- | --- | --- | --- |"]
-    for capture in case.captures:
-        out.append(f"| {md(capture.point)} | {md(capture.file)} | {capture.frames} | "
-                   f"{md('; '.join(capture.warnings))} |")
+def code(text) -> str:
+    """Set a string as inline code, with a fence longer than any backtick run inside it."""
+    text = clean(text).replace("\n", " ")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    padding = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{padding}{text}{padding}{fence}"
+
+
+def _parts(parts) -> str:
+    return "".join(code(text) if is_command else md(text) for text, is_command in parts)
+
+
+def _summary(c: dict) -> list[str]:
+    out = [f"# l2trace: {md(c['verdict'])}", "", f"**Verdict:** {code(c['verdict'])}"
+           + (f": {md(c['headline'])}" if c["headline"] else ""), ""]
+    for label, text in c["summary"]:
+        out.append(f"- **{label}:** {md(text)}")
     out.append("")
-    for item in case.outputs:
-        out.append(f"- {md(item.source)} ({md(item.kind)})")
-    notes = list(case.replay_notes) + list(case.warnings)
-    if notes:
-        out += ["", "## Notes", ""] + [f"- {md(n)}" for n in notes]
+    if c["day"]:
+        out += [f"Captures from {c['day']}; all times are UTC.", ""]
+    if c["redacted"]:
+        out += ["> This report is redacted: MACs, IP addresses and host names are pseudonyms, used "
+                "consistently throughout. The `frame.number` filters work on the original files; the "
+                "address filters name the pseudonyms.", ""]
+    return out
+
+
+def _pictures(c: dict, images: dict[str, tuple[str, str]] | None) -> list[str]:
+    out = []
+    for name, (title, link) in (images or {}).items():
+        out += [f"## {title}", "", f"![{title}]({link})", ""]
+        if name == "ladder":
+            out += _transactions(c)
+    return out
+
+
+def _transactions(c: dict) -> list[str]:
+    if not c["transactions"]:
+        return []
+    out = ["| # | first request | requester | target | requests | replies | replies seen at | fate | lost at |",
+           "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for t in c["transactions"]:
+        out.append(f"| {t['number']} | {t['time']} | {md(t['requester_ip'])} ({md(t['requester_mac'])}) | "
+                   f"{md(t['target_ip'])} | {t['requests']} | {t['replies']} | {md(t['seen_at'])} | "
+                   f"{md(t['fate'])} | {md(t['lost_at'])} |")
+    return out + [""]
+
+
+def _findings(c: dict) -> list[str]:
+    out = ["## Findings and evidence", "",
+           "Open the named file in Wireshark and apply the first filter; the second finds the same "
+           "frame by addresses, ARP opcode and time.", ""]
+    for finding in c["findings"]:
+        out += [f"### {md(finding['code'])} ({finding['severity']})", "", md(finding["summary"]), ""]
+        rows = [e for e in c["evidence"] if e["code"] == finding["code"]]
+        if rows:
+            out += ["| capture point | file | frame | time | what it shows | Wireshark display filters |",
+                    "| --- | --- | --- | --- | --- | --- |"]
+            for e in rows:
+                filters = code(e["frame_filter"])
+                if e["content_filter"]:
+                    filters += "<br>" + code(e["content_filter"])
+                out.append(f"| {md(e['point'])} | {md(e['file'])} | {e['frame']} | {e['clock']} | "
+                           f"{md(e['note'])} | {filters} |")
+            out.append("")
+    return out
+
+
+def _recommendations(c: dict) -> list[str]:
+    out = ["## Recommendations", ""]
+    if not c["recommendations"]:
+        return out + ["No finding asks for a change.", ""]
+    for item in c["recommendations"]:
+        out.append(f"- {_parts(item['parts'])} ({md(', '.join(item['codes']))})")
+    return out + [""]
+
+
+def _collection(c: dict) -> list[str]:
+    out = ["## What to collect next time", ""]
+    if c["interfaces"]:
+        missing = ", ".join(c["missing_interfaces"])
+        out += ["Capture on every interface below at the same time, starting before the problem is "
+                "reproduced and stopping after it; `-s 128` keeps every header l2trace reads."
+                + (f" Missing from this case: {md(missing)}." if missing else ""), "",
+                "| interface | kind | role | in this case | command |", "| --- | --- | --- | --- | --- |"]
+        for i in c["interfaces"]:
+            out.append(f"| {md(i['name'])} | {md(i['kind'])} | {md(i['role'])} | "
+                       f"{'captured' if i['captured'] else '**missing**'} | {code(i['command'])} |")
+    else:
+        out.append("The interfaces are not known (no `ip -d link show` output naming a bridge): capture on "
+                   "the guest's tap, the bridge, the team or bond and each member, each with "
+                   "`tcpdump -i IF -w IF.pcap -s 128`, all at the same time.")
+    out += ["", "Save these command outputs, the FDB before and after reproducing the problem:", "",
+            "| command | what it shows | in this case |", "| --- | --- | --- |"]
+    for o in c["outputs_advice"]:
+        out.append(f"| {code(o['command'])} | {md(o['why'])} | {'present' if o['present'] else '**missing**'} |")
+    return out + [""]
+
+
+def _inputs(c: dict) -> list[str]:
+    inputs = c["inputs"]
+    out = ["## Inputs read", "", f"Paths given: {md(', '.join(inputs['paths']))}", "",
+           "| capture point | file | format | frames | span | warnings |", "| --- | --- | --- | --- | --- | --- |"]
+    for cap in inputs["captures"]:
+        out.append(f"| {md(cap['point'])} | {md(cap['file'])} | {md(cap['format'])} | {cap['frames']} | "
+                   f"{cap['span']} | {md('; '.join(cap['warnings']))} |")
+    out.append("")
+    for item in inputs["outputs"]:
+        out.append(f"- {md(item['source'])} ({md(item['kind'])}, {item['rows']} rows)"
+                   + (f": {md('; '.join(item['warnings']))}" if item["warnings"] else ""))
+    if inputs["warnings"]:
+        out += ["", "### Warnings", ""] + [f"- {md(w)}" for w in inputs["warnings"]]
+    if inputs["notes"]:
+        out += ["", "### Replay notes", ""] + [f"- {md(n)}" for n in inputs["notes"]]
+    return out
+
+
+def render_markdown(case, redacted: bool = False, images: dict[str, tuple[str, str]] | None = None) -> str:
+    """Render the case as Markdown.
+
+    ``images`` maps a picture name (ladder, fdb-timeline, topology) to its
+    title and the link of a PNG file written beside the report; without it the
+    report has no pictures.
+    """
+    c = build_content(case, redacted=redacted)
+    out = _summary(c) + _pictures(c, images)
+    if not images:
+        out += (["## ARP transactions", ""] + _transactions(c)) if c["transactions"] else []
+    out += _findings(c) + _recommendations(c) + _collection(c) + _inputs(c)
     return "\n".join(out).rstrip() + "\n"

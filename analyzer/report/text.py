@@ -1,63 +1,97 @@
-"""The terminal report: the story in a few lines, then the details."""
+"""The terminal report: the verdict and a three-line summary, then the findings in brief."""
 
 from __future__ import annotations
 
 from .common import VERDICT_HEADLINES, clean, clock, day, frame_ref
+from .content import summary_lines, verdict_finding
 
-COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "bold": "\033[1m"}
+COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "ok": "\033[32m",
+           "bold": "\033[1m", "dim": "\033[2m"}
 RESET = "\033[0m"
+# Evidence lines shown per finding without -v; the rest are counted.
+EVIDENCE_LINES = 3
 
 
 def _paint(text: str, style: str, colour: bool) -> str:
     return f"{COLOURS[style]}{text}{RESET}" if colour else text
 
 
-def render_text(case, colour: bool = False, verbose: bool = False) -> str:
+def _verdict_style(case) -> str:
+    if case.verdict == "no-loss-found":
+        return "ok"
+    finding = verdict_finding(case)
+    return finding.severity if finding is not None else "warning"
+
+
+def _findings(case, colour: bool, verbose: bool) -> list[str]:
     lines = []
-    headline = VERDICT_HEADLINES.get(case.verdict, case.verdict)
-    first_time = min((c.first_time for c in case.captures if c.first_time), default=None)
-    lines.append(_paint(f"Verdict: {case.verdict}", "bold", colour) + f" ({headline})")
-    if first_time:
-        lines.append(f"Captures from {day(first_time)} (times are UTC)")
-    lines.append("")
     for finding in case.finding_list:
-        if finding.severity == "info" and not verbose and finding.code not in ("no-loss-found",):
+        if finding.severity == "info" and not verbose and finding.code != "no-loss-found":
             continue
         lines.append(_paint(f"[{finding.severity}] {finding.code}", finding.severity, colour))
         lines.append(f"  {clean(finding.summary)}")
-        for item in finding.evidence:
+        shown = finding.evidence if verbose else finding.evidence[:EVIDENCE_LINES]
+        for item in shown:
             lines.append(f"  - {frame_ref(item)}: {clean(item.note)}")
+        hidden = len(finding.evidence) - len(shown)
+        if hidden:
+            lines.append(_paint(f"  ... {hidden} more evidence frames (-v shows them)", "dim", colour))
         if finding.recommendations:
             lines.append("  What to change:")
             for recommendation in finding.recommendations:
                 lines.append(f"  * {clean(recommendation)}")
         lines.append("")
+    return lines
 
+
+def _transactions(case) -> list[str]:
     transactions = case.arp_transactions
-    if len(transactions):
-        lines.append("ARP transactions:")
-        for _, t in transactions.iterrows():
-            where = f" at {clean(t['lost_at'])}" if t["lost_at"] else ""
-            seen = ", ".join(clean(p) for p in t["replies_seen_at"])
-            replies = f"replies seen at {seen}" if seen else "no reply seen"
-            lines.append(f"  {clean(t['requester_ip'])} ({clean(t['requester_mac'])}) asks for "
-                         f"{clean(t['target_ip'])}: {t['requests']} request(s), {replies}: "
-                         f"{t['fate']}{where}")
-        lines.append("")
+    if not len(transactions):
+        return []
+    lines = ["ARP transactions:"]
+    for _, t in transactions.iterrows():
+        where = f" at {clean(t['lost_at'])}" if t["lost_at"] else ""
+        seen = ", ".join(clean(p) for p in t["replies_seen_at"]) or "nowhere"
+        lines.append(f"  {clean(t['requester_ip'])} ({clean(t['requester_mac'])}) asks for "
+                     f"{clean(t['target_ip'])}: {t['requests']} request(s), replies seen at {seen}: "
+                     f"{t['fate']}{where}")
+    return lines + [""]
 
-    lines.append("Captures:")
+
+def _inputs(case, colour: bool, verbose: bool) -> list[str]:
+    lines = ["Captures:"]
     for capture in case.captures:
         span = f"{clock(capture.first_time)} to {clock(capture.last_time)}" if capture.frames else "no frames"
         lines.append(f"  {clean(capture.point)}: {clean(capture.file)}, {capture.frames} frames, {span}")
         for warning in capture.warnings:
             lines.append(_paint(f"    warning: {clean(warning)}", "warning", colour))
-    if case.outputs:
+    if case.outputs and verbose:
         lines.append("Command outputs:")
         for item in case.outputs:
             lines.append(f"  {clean(item.source)} ({item.kind})")
-    notes = list(case.replay_notes) + list(case.warnings)
-    if notes:
-        lines.append("Notes:")
-        for note in notes:
-            lines.append(f"  {clean(note)}")
+    elif case.outputs:
+        lines.append(f"Command outputs: {len(case.outputs)} read (-v lists them)")
+    if case.warnings:
+        lines.append("Warnings:")
+        lines += [_paint(f"  {clean(w)}", "warning", colour) for w in case.warnings]
+    if case.replay_notes and verbose:
+        lines.append("Replay notes:")
+        lines += [f"  {clean(n)}" for n in case.replay_notes]
+    return lines
+
+
+def render_text(case, colour: bool = False, verbose: bool = False) -> str:
+    """Render the terminal report; ``colour`` adds ANSI colours, ``verbose`` shows every detail."""
+    headline = VERDICT_HEADLINES.get(case.verdict, case.verdict)
+    lines = [_paint(f"Verdict: {case.verdict}", _verdict_style(case), colour)
+             + f" ({headline})"]
+    for label, text in summary_lines(case):
+        lines.append(f"  {_paint(label + ':', 'bold', colour)} {clean(text)}")
+    first_time = min((c.first_time for c in case.captures if c.first_time), default=None)
+    if first_time:
+        lines.append(f"Captures from {day(first_time)} (times are UTC)")
+    lines.append("")
+    lines += _findings(case, colour, verbose)
+    lines += _transactions(case)
+    lines += _inputs(case, colour, verbose)
     return "\n".join(lines).rstrip() + "\n"

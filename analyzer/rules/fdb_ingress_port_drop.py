@@ -1,9 +1,9 @@
 """fdb-ingress-port-drop: a bridge dropped unicast frames because its FDB put the destination behind their ingress port.
 
-This is the founding failure: the switch floods a guest's broadcast back in on
-the other member of a team or bond, the bridge moves the guest's MAC to that
-aggregate, and the unicast reply that then arrives on the aggregate is dropped,
-because a bridge never forwards a frame out of the port it came in by.
+This is the founding failure. The switch floods a guest's broadcast back in
+on the other member of a team or bond, so the bridge moves the guest's MAC to
+that aggregate. The unicast reply that then arrives on the aggregate is
+dropped, because a bridge never forwards a frame out of the port it came in by.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ def find(context) -> list[Finding]:
     if drops.empty:
         return []
     journeys = context.journeys.loc[drops["journey"]]
-    # A frame that was seen leaving by another port was not dropped: the replay
-    # state is wrong there (frames missing from the captures), so it is no evidence.
+    # A frame seen leaving by another port was not dropped. The replay state is
+    # wrong there, because frames are missing from the captures, so it is no evidence.
     confirmed = journeys[[not [p for p in ports if p != LOCAL] for ports in journeys["egress_ports"]]]
     findings = []
     for (bridge, mac, port), group in confirmed.groupby(["bridge", "dst_mac", "ingress_port"], sort=False):

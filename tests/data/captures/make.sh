@@ -5,7 +5,7 @@
 # iputils ping and arping, gzip, xz, bzip2 and zstd. Traffic is sent only
 # between two network namespaces that this script creates and deletes.
 # Usage: tests/data/captures/make.sh [SHARED_PCAPS_FOLDER]
-# The optional folder holds the public captures that some files are cut from.
+# The optional folder contains the public captures that some files are cut from.
 set -euo pipefail
 
 OUT=$(cd "$(dirname "$0")" && pwd)
@@ -65,7 +65,7 @@ in_a ip addr add 192.0.2.1/24 dev l2h1
 in_b ip addr add 192.0.2.2/24 dev l2t1
 sleep 3  # let IPv6 duplicate address detection and router solicitations pass
 
-# Each capture sees ARP (request broadcast, reply unicast), ICMP echo in both
+# Each capture contains ARP (request broadcast, reply unicast), ICMP echo in both
 # directions, and one ping larger than the 128-byte hash window.
 traffic() {
     in_a arping -q -c 2 -w 3 -I l2h1 192.0.2.2 || true

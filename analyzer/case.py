@@ -15,6 +15,7 @@ import pandas as pd
 
 from .arp import build_transactions
 from .captures import read_capture
+from .clocks import align_clocks
 from .diagnose import diagnose
 from .discover import discover, read_text
 from .findings import Finding
@@ -170,6 +171,10 @@ def load_case(paths, captures: dict[str, str] | None = None, *, window: float = 
         capture_files.append(capture)
         log.info("read %s: %d frames", path, len(capture.frames))
     sightings, summaries = build_sightings(capture_files, topology, overrides)
+    sightings, offsets, clock_notes = align_clocks(sightings)
+    for summary in summaries:
+        summary.clock_offset = offsets.get(summary.file, 0.0)
+    warnings.extend(clock_notes)
     sightings, journeys = build_journeys(sightings, topology, window=window)
     result = replay(journeys, sightings, topology, parsed)
     transactions = build_transactions(journeys, sightings, result.decisions, topology)

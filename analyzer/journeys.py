@@ -296,8 +296,10 @@ def _finish(journey: Pass, places: _Places, point_of, srcs, dsts, flags, directi
         direction[row] = role
         source[row] = how
         place = places.place[point_of[row]]
-        if role == "in" and ingress_row is None and place[1] == journey.ingress_port:
-            ingress_row = row
+        if role == "in" and place[1] == journey.ingress_port:
+            # Prefer the member of a team or bond: the frame entered the host there.
+            if ingress_row is None or (place[2] is not None and places.place[point_of[ingress_row]][2] is None):
+                ingress_row = row
         if role == "out":
             egress_ports.add(place[1] if place[1] is not None else LOCAL)
     rows_in_journey = [r for r, _ in journey.sightings]

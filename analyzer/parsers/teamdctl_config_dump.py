@@ -17,8 +17,8 @@ A sample of an activebackup team (teamd prints the keys sorted)::
 
 ``meta`` contains ``device``, ``hwaddr`` (lowercase) and ``runner`` (its
 name). ``runner_options`` has every other runner key (``tx_hash``,
-``tx_balancer``, ``active``, ``fast_rate``, ``min_ports`` ...), and
-``link_watch`` is always a list, because teamd accepts one object or a list.
+``tx_balancer``, ``active``, ``fast_rate``, ``min_ports`` ...). ``link_watch``
+is a list, or None when absent, because teamd accepts one object or a list.
 Every other top-level key (``notify_peers``, ``mcast_rejoin``,
 ``link_watch_policy`` ...) is kept as it is. The same reader fits a teamd
 configuration file, which has the same keys.

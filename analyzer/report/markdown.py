@@ -10,14 +10,20 @@ from .content import build_content
 # Characters that start Markdown syntax inside a line; "&" too, so that an
 # input cannot spell an HTML entity.
 INLINE = re.compile(r"([\\`*_\[\]<>|~&])")
-# Characters that start a heading, list or quote when they open a line.
-LINE_START = re.compile(r"^(\s*)([#+\->]|\d+[.)])")
+# A heading, list or quote marker where a paragraph opens a line.
+BLOCK_MARKER = re.compile(r"^([#+\->])")
+ORDERED_MARKER = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 
 
 def md(text) -> str:
-    """Escape a string from an input so that Markdown shows it as text."""
-    escaped = INLINE.sub(r"\\\1", clean(text)).replace("\n", " ")
-    return LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+    """Escape a string from an input so that Markdown shows it as text, inside a line."""
+    return INLINE.sub(r"\\\1", clean(text)).replace("\n", " ")
+
+
+def md_block(text) -> str:
+    """Escape a string that opens a line, so it cannot start a heading, list or quote."""
+    escaped = BLOCK_MARKER.sub(r"\\\1", md(text))
+    return ORDERED_MARKER.sub(r"\1\\\2", escaped)
 
 
 def code(text) -> str:
@@ -74,7 +80,7 @@ def _findings(c: dict) -> list[str]:
            "Open the named file in Wireshark and apply the first filter; the second finds the same "
            "frame by addresses, ARP opcode and time.", ""]
     for finding in c["findings"]:
-        out += [f"### {md(finding['code'])} ({finding['severity']})", "", md(finding["summary"]), ""]
+        out += [f"### {md(finding['code'])} ({finding['severity']})", "", md_block(finding["summary"]), ""]
         rows = [e for e in c["evidence"] if e["code"] == finding["code"]]
         if rows:
             out += ["| capture point | file | frame | time | what it shows | Wireshark display filters |",

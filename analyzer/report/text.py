@@ -25,6 +25,7 @@ def _verdict_style(case) -> str:
 
 def _findings(case, colour: bool, verbose: bool) -> list[str]:
     lines = []
+    printed = None
     for finding in case.finding_list:
         if finding.severity == "info" and not verbose and finding.code != "no-loss-found":
             continue
@@ -36,10 +37,13 @@ def _findings(case, colour: bool, verbose: bool) -> list[str]:
         hidden = len(finding.evidence) - len(shown)
         if hidden:
             lines.append(_paint(f"  ... {hidden} more evidence frames (-v shows them)", "dim", colour))
-        if finding.recommendations:
+        if finding.recommendations and finding.recommendations == printed:
+            lines.append("  What to change: as above.")
+        elif finding.recommendations:
             lines.append("  What to change:")
             for recommendation in finding.recommendations:
                 lines.append(f"  * {clean(recommendation)}")
+            printed = finding.recommendations
         lines.append("")
     return lines
 

@@ -17,9 +17,9 @@ CAPTURE_DIR=/tmp/captures
 OUT=/mnt
 
 # Addresses of the topology. README.md shows the same plan as a drawing.
-TEAM_MAC=00:50:56:9a:10:24      # team1, and br1 inherits it as a real host's bridge does
-ENS224_MAC=00:50:56:9a:22:40    # permanent MACs; teamd and the bond driver rewrite
-ENS256_MAC=00:50:56:9a:25:60    # the port MACs to their master's
+TEAM_MAC=00:50:56:9a:10:24      # team1 and br1, which the kernel would also pick (lowest port MAC)
+ENS224_MAC=00:50:56:9a:22:40    # permanent MACs; teamd sets both ports to team1's MAC
+ENS256_MAC=00:50:56:9a:25:60
 VNET_MAC=fe:54:00:6b:2e:01      # libvirt names a tap fe: plus the guest MAC's tail
 VM_MAC=52:54:00:6b:2e:01
 GW_MAC=00:16:3e:5a:10:01
@@ -229,8 +229,8 @@ start_captures() {
             # In immediate mode (TPACKET_V2) libpcap 1.10 sizes each ring slot
             # by the MTU on Ethernet but by the snapshot length (256 KiB) on
             # other link types (create_ring in pcap-linux.c). On "any" the
-            # default 2 MiB buffer thus holds 8 frames, which one broadcast
-            # seen on five interfaces overflowed. 64 MiB holds 256.
+            # default 2 MiB buffer thus has room for 8 frames, which one broadcast
+            # seen on five interfaces overflowed. 64 MiB has room for 256.
             start_capture any tcpdump -U --immediate-mode -B 65536 -Z root -i any -y LINUX_SLL2 \
                 -w "$CAPTURE_DIR/any.pcap"
             ;;
@@ -238,15 +238,16 @@ start_captures() {
             fail "unknown capture mode: $mode"
             ;;
     esac
-    # Both tools report "listening" just before their first read, so give
-    # them a moment to reach it.
+    # Both tools report that they listen just before their first read, so
+    # give them a moment to reach it.
     sleep 0.5
 }
 
 # Stop the captures with SIGINT, on which tcpdump and dumpcap flush and
 # close their files. Frames still waiting in a TPACKET_V3 block when the
 # signal arrives are lost. So tcpdump runs in immediate mode, and the last
-# frames get two seconds, longer than dumpcap's buffer timeout. Each tcpdump
+# frames get two seconds, longer than dumpcap's 250 ms read timeout
+# (CAP_READ_TIMEOUT in dumpcap.c). Each tcpdump
 # must then report as many packets captured as received by its filter, and
 # dumpcap must report no drops.
 stop_captures() {
@@ -275,8 +276,8 @@ stop_captures() {
 
 save_fdb() {
     local suffix=$1
-    ip netns exec host bridge fdb show > "$OUT/outputs/bridge_fdb_show$suffix.txt"
-    ip netns exec host bridge -s -j fdb show > "$OUT/outputs/bridge_-s_-j_fdb_show$suffix.json"
+    run ip netns exec host bridge fdb show > "$OUT/outputs/bridge_fdb_show$suffix.txt"
+    run ip netns exec host bridge -s -j fdb show > "$OUT/outputs/bridge_-s_-j_fdb_show$suffix.json"
 }
 
 run_traffic() {
@@ -308,13 +309,13 @@ wait_for_arp_to_settle() {
 
 save_outputs() {
     local out=$OUT/outputs
-    ip netns exec host ip -d link show > "$out/ip_-d_link.txt"
+    run ip netns exec host ip -d link show > "$out/ip_-d_link.txt"
     save_fdb ""
-    ip netns exec host bridge link show > "$out/bridge_link_show.txt"
-    ip netns exec host teamdctl team1 state dump > "$out/teamdctl_team1_state_dump.json"
-    ip netns exec host teamdctl team1 config dump > "$out/teamdctl_team1_config_dump.json"
-    ip netns exec vm ip neigh show > "$out/vm_ip_neigh.txt"
-    dmesg > "$out/dmesg.txt"
+    run ip netns exec host bridge link show > "$out/bridge_link_show.txt"
+    run ip netns exec host teamdctl team1 state dump > "$out/teamdctl_team1_state_dump.json"
+    run ip netns exec host teamdctl team1 config dump > "$out/teamdctl_team1_config_dump.json"
+    run ip netns exec vm ip neigh show > "$out/vm_ip_neigh.txt"
+    run dmesg > "$out/dmesg.txt"
 }
 
 main() {

@@ -24,6 +24,7 @@ from .parsers import Parsed
 from .replay import replay
 from .rules import Context
 from .sightings import CaptureSummary, build_sightings
+from .tables import nullable_int
 from .topology import Topology, build_topology
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,8 @@ class Case:
     def frames(self) -> pd.DataFrame:
         """The frames of every capture, with capture point and file, without the trace columns."""
         trace = ["journey", "direction", "direction_source"]
-        return self.sightings.drop(columns=[c for c in trace if c in self.sightings])
+        frames = self.sightings.drop(columns=[c for c in trace if c in self.sightings])
+        return frames.rename(columns={"file_direction": "direction"})
 
     @property
     def fdb_snapshots(self) -> pd.DataFrame:
@@ -90,6 +92,8 @@ class Case:
                 raise KeyError(f"interface {name!r} is not in the case's topology")
             topology.graph.nodes[name].update(settings)
         result = replay(self.journeys, self.sightings, topology, self.outputs)
+        nullable_int(result.events, ["vlan"])
+        nullable_int(result.decisions, ["vlan"])
         transactions = build_transactions(self.journeys, self.sightings, result.decisions, topology,
                                           observed=False)
         context = Context(topology=topology, sightings=self.sightings, journeys=self.journeys,
@@ -177,6 +181,8 @@ def load_case(paths, captures: dict[str, str] | None = None, *, window: float = 
     warnings.extend(clock_notes)
     sightings, journeys = build_journeys(sightings, topology, window=window)
     result = replay(journeys, sightings, topology, parsed)
+    nullable_int(result.events, ["vlan"])
+    nullable_int(result.decisions, ["vlan"])
     transactions = build_transactions(journeys, sightings, result.decisions, topology)
     context = Context(topology=topology, sightings=sightings, journeys=journeys,
                       decisions=result.decisions, fdb_events=result.events,

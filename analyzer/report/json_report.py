@@ -11,6 +11,7 @@ import math
 
 from ..findings import Finding
 from ..journeys import LOCAL
+from ..tables import optional_int
 
 SCHEMA = "l2trace.report/1"
 
@@ -72,7 +73,7 @@ def _events(case) -> list[dict]:
     for _, e in case.fdb_events.iterrows():
         vlan = e["vlan"]
         rows.append({"time": e["time"], "bridge": e["bridge"],
-                     "vlan": None if vlan is None or vlan != vlan else int(vlan),
+                     "vlan": optional_int(vlan),
                      "mac": e["mac"], "port": _port(e["port"]), "previous_port": _port(e["previous_port"]),
                      "cause": {"point": e["cause_point"], "file": e["cause_file"], "frame": e["cause_frame"]}})
     return rows

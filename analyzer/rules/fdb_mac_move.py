@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..findings import Finding
+from ..tables import optional_int
 from ._evidence import MAX_EVIDENCE_FRAMES, evidence
 
 CODE = "fdb-mac-move"
@@ -26,6 +27,6 @@ def find(context) -> list[Finding]:
                    f"by frame {first['cause_frame']} on {first['cause_point']}.")
         vlan = first["vlan"]
         findings.append(Finding(code=CODE, severity="warning", summary=summary, bridge=bridge, mac=mac,
-                                port=first["port"], vlan=None if vlan is None or vlan != vlan else int(vlan),
+                                port=first["port"], vlan=optional_int(vlan),
                                 evidence=items))
     return findings

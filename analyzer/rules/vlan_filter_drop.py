@@ -9,6 +9,7 @@ carries ends at the bridge.
 from __future__ import annotations
 
 from ..findings import Finding
+from ..tables import optional_int
 from ..journeys import LOCAL
 from ._evidence import MAX_EVIDENCE_FRAMES, evidence, ingress_sighting
 
@@ -36,7 +37,7 @@ def find(context) -> list[Finding]:
 
 def _finding(context, bridge: str, port: str, vlan, group) -> Finding:
     topology = context.topology
-    vid = None if vlan is None or vlan != vlan else int(vlan)
+    vid = optional_int(vlan)
     reason = group.iloc[0]["note"]
     items = [evidence(ingress_sighting(context, j), f"enters {bridge} by {port}"
                       + (f" in VLAN {vid}" if vid is not None else "") + f"; {bridge} drops it ({j['note']})")

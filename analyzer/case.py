@@ -98,7 +98,7 @@ class Case:
                                           observed=False)
         context = Context(topology=topology, sightings=self.sightings, journeys=self.journeys,
                           decisions=result.decisions, fdb_events=result.events,
-                          transactions=transactions, captures=self.captures)
+                          transactions=transactions, captures=self.captures, outputs=self.outputs)
         findings, verdict = diagnose(context)
         return Case(inputs=self.inputs, captures=self.captures, outputs=self.outputs,
                     topology_model=topology, sightings=self.sightings, journeys=self.journeys,
@@ -186,7 +186,7 @@ def load_case(paths, captures: dict[str, str] | None = None, *, window: float = 
     transactions = build_transactions(journeys, sightings, result.decisions, topology)
     context = Context(topology=topology, sightings=sightings, journeys=journeys,
                       decisions=result.decisions, fdb_events=result.events,
-                      transactions=transactions, captures=summaries)
+                      transactions=transactions, captures=summaries, outputs=parsed)
     findings, verdict = diagnose(context)
     return Case(inputs=paths, captures=summaries, outputs=parsed, topology_model=topology,
                 sightings=sightings, journeys=journeys, fdb_events=result.events,

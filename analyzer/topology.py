@@ -165,6 +165,7 @@ def build_topology(parsed: list[Parsed]) -> Topology:
                  operstate=_value(row, "operstate"),
                  ageing_time=_value(row, "ageing_time"),
                  vlan_filtering=_value(row, "vlan_filtering"),
+                 stp_state=_value(row, "stp_state"),
                  learning=_value(row, "learning"),
                  flood=_value(row, "flood"),
                  hairpin=_value(row, "hairpin"),

@@ -12,8 +12,10 @@ import pandas as pd
 
 from ..sightings import CaptureSummary
 from ..topology import Topology
-from . import (arp_conflict, broadcast_echo, fdb_ingress_port_drop, fdb_mac_move, frame_reflected,
-               inactive_port_drop, reply_not_received, vlan_filter_drop)
+from ..parsers import Parsed
+from . import (arp_conflict, broadcast_echo, broadcast_storm, duplicate_mac, fdb_ingress_port_drop,
+               fdb_mac_move, fdb_offload_mismatch, frame_reflected, hairpin_drop, inactive_port_drop,
+               reply_not_received, stp_bpdu_toward_switch, vlan_filter_drop)
 
 
 @dataclass
@@ -27,6 +29,12 @@ class Context:
     fdb_events: pd.DataFrame
     transactions: pd.DataFrame
     captures: list[CaptureSummary] = field(default_factory=list)
+    outputs: list[Parsed] = field(default_factory=list)
+
+    @property
+    def snapshots(self) -> list[Parsed]:
+        """The saved FDB outputs of the case."""
+        return [item for item in self.outputs if item.kind in ("bridge_fdb", "bridge_fdb_json")]
 
     def sighting(self, index: int) -> pd.Series:
         return self.sightings.loc[int(index)]
@@ -37,11 +45,16 @@ class Context:
 
 RULES = [
     fdb_ingress_port_drop,
+    hairpin_drop,
     vlan_filter_drop,
     inactive_port_drop,
+    duplicate_mac,
+    broadcast_storm,
     reply_not_received,
     broadcast_echo,
     frame_reflected,
+    stp_bpdu_toward_switch,
+    fdb_offload_mismatch,
     fdb_mac_move,
     arp_conflict,
 ]

@@ -17,20 +17,37 @@ CODE = "fdb-ingress-port-drop"
 
 
 def find(context) -> list[Finding]:
-    decisions = context.decisions
-    if decisions.empty:
-        return []
-    drops = decisions[decisions["decision"] == "drop-ingress-port"]
-    if drops.empty:
-        return []
-    journeys = context.journeys.loc[drops["journey"]]
     # A frame seen leaving by another port was not dropped. The replay state is
     # wrong there, because frames are missing from the captures, so it is no evidence.
-    confirmed = journeys[[not [p for p in ports if p != LOCAL] for ports in journeys["egress_ports"]]]
+    confirmed = confirmed_drops(context)
+    if confirmed.empty:
+        return []
+    # Where the entry was learned from a frame that really came from behind the
+    # ingress port, the destination is there: that is hairpin-drop's case.
+    confirmed = confirmed[[not learned_legitimately(context, journey) for journey in confirmed["journey"]]]
     findings = []
     for (bridge, mac, port), group in confirmed.groupby(["bridge", "dst_mac", "ingress_port"], sort=False):
         findings.append(_finding(context, bridge, mac, port, group))
     return findings
+
+
+def confirmed_drops(context):
+    """Return the journeys the replay drops at their ingress port and no capture saw leaving."""
+    decisions = context.decisions
+    if decisions.empty:
+        return context.journeys.iloc[0:0]
+    drops = decisions[decisions["decision"] == "drop-ingress-port"]
+    journeys = context.journeys.loc[drops["journey"]]
+    return journeys[[not [p for p in ports if p != LOCAL] for ports in journeys["egress_ports"]]]
+
+
+def learned_legitimately(context, journey_id: int) -> bool:
+    """Tell whether the FDB entry that dropped a journey came from a frame that was no echo."""
+    cause = int(context.decisions.loc[journey_id, "fdb_cause_sighting"])
+    if cause < 0:
+        return False
+    cause_journey = context.journeys.loc[int(context.sighting(cause)["journey"])]
+    return int(cause_journey["echo_of"]) < 0
 
 
 def _finding(context, bridge: str, mac: str, port: str, group) -> Finding:

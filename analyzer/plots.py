@@ -1,8 +1,8 @@
 """Pictures of a case as matplotlib Figures: the ladder diagram, the FDB timeline and the topology.
 
 The figures are built on the Agg canvas without pyplot, so making one neither
-opens a window nor changes the pyplot state of a notebook; notebooks show
-them inline and the reports embed them as PNG.
+opens a window nor changes the pyplot state of a notebook. Notebooks show
+them inline, and the reports embed them as PNG.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ NETWORK = "network"
 LOSS = "#c62828"
 KIND_COLOURS = {"request": "#1565c0", "echo": "#ef6c00", "reply": "#2e7d32", "other": "#616161"}
 PORT_COLOURS = ["#1565c0", "#6a1b9a", "#00838f", "#ef6c00", "#2e7d32", "#ad1457"]
-# Beyond this many sightings the ladder shows the first ones and says how many it left out.
+# Beyond this many sightings the ladder shows the first ones and states how many it left out.
 MAX_LADDER_ROWS = 60
 # Beyond this many moves per MAC the timeline labels only the first ones with their frames.
 MAX_MOVE_LABELS = 12
@@ -179,7 +179,7 @@ def ladder(case, transaction=None, journeys=None, max_rows: int = MAX_LADDER_ROW
 
     figure = _figure(max(7.0, 1.35 * len(columns) + 3.2), max(3.0, 0.34 * len(rows) + 1.9))
     axes = figure.add_subplot()
-    _ladder_frame(axes, columns, captured, len(rows), bridge)
+    _ladder_frame(axes, columns, captured)
     start = float(rows["time"].iloc[0])
     labels = []
     last_row_of = {}
@@ -204,7 +204,7 @@ def ladder(case, transaction=None, journeys=None, max_rows: int = MAX_LADDER_ROW
     return figure
 
 
-def _ladder_frame(axes, columns, captured, row_count, bridge) -> None:
+def _ladder_frame(axes, columns, captured) -> None:
     for x, name in enumerate(columns):
         is_point = name in captured
         axes.axvline(x, color="#263238" if is_point else "#b0bec5", linewidth=1.6 if is_point else 0.8,
@@ -346,7 +346,7 @@ def fdb_timeline(case, macs=None) -> Figure:
 
     Default MACs: those of the fdb-mac-move findings. Saved FDB snapshots
     carry no time, so those taken before the captures are drawn at the start
-    of the capture span and the others at its end; the legend says so.
+    of the capture span and the others at its end, as the legend states.
     """
     macs = list(macs) if macs is not None else _moved_macs(case)
     events = case.fdb_events
@@ -446,7 +446,7 @@ def _timeline_legend(axes) -> list:
 
 
 def _loss_marks(case) -> tuple[set[str], set[tuple[str, str]]]:
-    """Return the interfaces and bridge-port edges where an error finding says frames were lost."""
+    """Return the interfaces and bridge-port edges where an error finding places the loss."""
     nodes, edges = set(), set()
     for finding in case.finding_list:
         if finding.severity != "error" or not finding.lost_at:

@@ -142,12 +142,12 @@ class Redactor:
         self._pseudonym_ipv4: set[int] = set()
         self._mac_counters: dict[int, int] = {}
         self._network_pool = self._networks()
-        self.hosts: dict[str, str] = {}
-        for number, name in enumerate(sorted({n.strip() for n in host_names if n.strip()},
-                                             key=lambda n: (-len(n), n.lower())), start=1):
-            self.hosts[name.lower()] = f"host{number}"
-        self._host_pattern = (re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in self.hosts)
-                                         + r")(?![\w-])", re.IGNORECASE) if self.hosts else None)
+        self.hosts = self._host_pseudonyms(host_names)
+        # Longest names first, so a fully qualified name wins over its first label. A name
+        # inside a file name counts: "db01-vnet0.pcap" has "db01".
+        names = sorted(self.hosts, key=lambda n: (-len(n), n))
+        self._host_pattern = (re.compile(r"(?<![A-Za-z0-9])(" + "|".join(re.escape(n) for n in names)
+                                         + r")(?![A-Za-z0-9])", re.IGNORECASE) if names else None)
         self._folders = self._input_folders(inputs)
 
     # Allocation ---------------------------------------------------------------------------
@@ -158,6 +158,18 @@ class Redactor:
             network = ipaddress.IPv4Network(text)
             for subnet in network.subnets(new_prefix=24):
                 yield int(subnet.network_address) >> 8
+
+    @staticmethod
+    def _host_pseudonyms(host_names) -> dict[str, str]:
+        """Number the host names in sorted order; a fully qualified name and its first label share one."""
+        hosts: dict[str, str] = {}
+        for name in sorted({n.strip().lower() for n in host_names if n.strip()}):
+            label = name.split(".", 1)[0]
+            pseudonym = hosts.get(name) or hosts.get(label) or f"host{len(set(hosts.values())) + 1}"
+            hosts[name] = pseudonym
+            if label != name and len(label) >= 3:
+                hosts.setdefault(label, pseudonym)
+        return hosts
 
     @staticmethod
     def _input_folders(inputs) -> list[str]:
@@ -192,7 +204,12 @@ class Redactor:
         if value not in self._original_macs:
             self._original_macs.add(value)
         group = (value >> 40) & 0x01
-        prefix = (value >> 24) if self.keep_oui else (0x030000 if group else 0x020000)
+        if self.keep_oui:
+            prefix = value >> 24
+        elif group:
+            prefix = 0x030000  # locally administered multicast
+        else:
+            prefix = 0x020000  # locally administered unicast
         while True:
             counter = self._mac_counters.get(prefix, 0) + 1
             self._mac_counters[prefix] = counter
@@ -351,12 +368,18 @@ def _redact_frame(redactor: Redactor, frame: pd.DataFrame) -> pd.DataFrame:
             frame[column] = _map_integers(frame[column], redactor.ipv4_value)
     for column in _object_columns(frame):
         series = frame[column]
-        try:
-            mapping = {v: redactor.value(v) for v in pd.unique(series.dropna())}
-            redacted = series.map(lambda v, m=mapping: m.get(v, v) if _hashable(v) else redactor.value(v))
-        except TypeError:
-            redacted = series.map(redactor.value)
-        frame[column] = redacted.astype(series.dtype) if series.dtype != object else redacted
+        cache: dict = {}
+        values = []
+        for value in series:
+            if value is None or not _hashable(value):
+                values.append(redactor.value(value))
+                continue
+            if value not in cache:
+                cache[value] = redactor.value(value)
+            values.append(cache[value])
+        # Object columns keep None for missing names, which the analysis tests with "is None".
+        dtype = object if series.dtype == object else series.dtype
+        frame[column] = pd.Series(values, index=series.index, dtype=dtype, name=column)
     return frame
 
 

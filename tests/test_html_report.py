@@ -3,7 +3,7 @@
 The browser is driven through the Chrome DevTools protocol over a pipe
 (``--remote-debugging-pipe``: NUL-separated JSON on file descriptors 3 and 4),
 so no port is opened. Where ``unshare -n`` works, the browser runs in a new,
-empty network namespace, so it cannot reach any network whatever the page asks.
+empty network namespace, so it cannot reach any network whatever the page requests.
 """
 
 from __future__ import annotations

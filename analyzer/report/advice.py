@@ -29,10 +29,6 @@ def split_commands(text: str) -> list[tuple[str, bool]]:
     return parts
 
 
-def commands_in(text: str) -> list[str]:
-    return [part for part, is_command in split_commands(text) if is_command]
-
-
 def capture_interfaces(case) -> list[dict]:
     """List the interfaces to capture on: every bridge, its ports and their members, guests first."""
     from ..plots import interface_order

@@ -68,7 +68,24 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("-q", "--quiet", action="store_true", help="print only the report and errors")
     analyze.add_argument("-v", "--verbose", action="count", default=0,
                          help="more detail: info findings, then debug logging")
+
+    inspect = commands.add_parser(
+        "inspect", help="say what each file is: capture format, interfaces, frames, time range",
+        description="Describe each file without analysing the case: for a capture its format, link "
+                    "types, interfaces, frame count, time range, clock offset against the other "
+                    "captures given, and warnings; for other files the command output recognised.")
+    inspect.add_argument("files", nargs="+", metavar="FILE", help="a capture or command output file")
+    inspect.add_argument("--format", choices=("text", "json"), default="text",
+                         help="output format (default: text)")
     return parser
+
+
+def _inspect(args) -> int:
+    from .inspect_files import inspect_files, render_inspection
+
+    results = inspect_files(args.files)
+    sys.stdout.write(render_inspection(results, args.format))
+    return EXIT_OK if any(r["kind"] in ("capture", "output") for r in results) else EXIT_USAGE
 
 
 class _Progress:
@@ -182,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=level, format="l2trace: %(levelname)s: %(message)s")
     if args.command == "analyze":
         return _analyze(args)
+    if args.command == "inspect":
+        return _inspect(args)
     return EXIT_USAGE
 
 

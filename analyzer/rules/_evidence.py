@@ -22,3 +22,15 @@ def sighting_at(context, journey_id: int, point: str) -> pd.Series | None:
 
 def evidence(row: pd.Series, note: str) -> Evidence:
     return Evidence.from_sighting(row, note)
+
+
+def echo_pairs(context, echoes: pd.DataFrame, limit: int) -> list[Evidence]:
+    """Return, for the first echoes, the frame leaving the host and the same frame coming back."""
+    items = []
+    for _, echo in echoes.head(limit).iterrows():
+        left = sighting_at(context, int(echo["echo_of"]), echo["echo_left_by"])
+        if left is not None:
+            items.append(evidence(left, f"the host sends this frame out on {echo['echo_left_by']}"))
+        back_on = echo["ingress_member"] or echo["ingress_port"]
+        items.append(evidence(ingress_sighting(context, echo), f"the same frame comes back in on {back_on}"))
+    return items

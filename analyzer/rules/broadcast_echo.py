@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..findings import Finding
 from ..recommend import aggregate_fixes
-from ._evidence import evidence, ingress_sighting, sighting_at
+from ._evidence import echo_pairs
 
 CODE = "broadcast-echo"
 MAX_PAIRS = 3
@@ -27,13 +27,7 @@ def find(context) -> list[Finding]:
         echoes = echoes[~echoes["journey"].isin(discarded)]
     findings = []
     for port, group in echoes.groupby("ingress_port", sort=False):
-        items = []
-        for _, echo in group.head(MAX_PAIRS).iterrows():
-            left = sighting_at(context, int(echo["echo_of"]), echo["echo_left_by"])
-            if left is not None:
-                items.append(evidence(left, f"the host sends this frame out on {echo['echo_left_by']}"))
-            items.append(evidence(ingress_sighting(context, echo),
-                                  f"the same frame comes back in on {echo['ingress_member']}"))
+        items = echo_pairs(context, group, MAX_PAIRS)
         members = sorted(set(group["ingress_member"].dropna()) | set(group["echo_left_by"].dropna()))
         count = len(group)
         summary = (f"{count} frame{'s' if count != 1 else ''} that the host sent out on a member of "

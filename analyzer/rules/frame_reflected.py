@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..findings import Finding
 from ..recommend import reflection_fixes
-from ._evidence import evidence, ingress_sighting, sighting_at
+from ._evidence import echo_pairs
 
 CODE = "frame-reflected"
 MAX_PAIRS = 3
@@ -21,12 +21,7 @@ def find(context) -> list[Finding]:
     reflected = journeys[journeys["echo_kind"] == "reflected"]
     findings = []
     for port, group in reflected.groupby("ingress_port", sort=False):
-        items = []
-        for _, echo in group.head(MAX_PAIRS).iterrows():
-            left = sighting_at(context, int(echo["echo_of"]), echo["echo_left_by"])
-            if left is not None:
-                items.append(evidence(left, f"the host sends this frame out on {echo['echo_left_by']}"))
-            items.append(evidence(ingress_sighting(context, echo), f"the same frame comes back in on {port}"))
+        items = echo_pairs(context, group, MAX_PAIRS)
         count = len(group)
         bridge = group.iloc[0]["bridge"]
         macs = sorted(set(group["src_mac"].dropna()))

@@ -23,7 +23,7 @@ BUCKET = 0.001  # seconds
 MIN_OFFSET = 0.001  # seconds
 MIN_AGREEING_PAIRS = 3
 # Fingerprints seen more often than this in one capture (storms, keepalives)
-# are left out: their pairs are many and say little.
+# are left out, because their many pairs would outweigh the rest.
 MAX_OCCURRENCES = 8
 
 

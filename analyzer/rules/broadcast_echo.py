@@ -1,6 +1,6 @@
 """broadcast-echo: the host's broadcast left by one member of a team or bond and came back in on another.
 
-The switch floods a broadcast to every port but the one it came in on; when
+The switch floods a broadcast to every port but the one it came in on. When
 the two members are not aggregated on the switch, one of those ports is the
 host's other member. Echoes that an active-backup aggregate discards on its
 backup member are harmless and reported by inactive-port-drop instead.

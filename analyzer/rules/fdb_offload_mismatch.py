@@ -1,7 +1,7 @@
 """fdb-offload-mismatch: a bridge's software (master) entry and a device's own (self) entry name different ports.
 
 With switchdev offload, hardware forwards by the ``self`` entries while the
-bridge forwards by its ``master`` entries; when they disagree for a unicast
+bridge forwards by its ``master`` entries. When they disagree for a unicast
 MAC, hardware and software send the same frame to different ports.
 """
 

@@ -45,7 +45,7 @@ save_outputs() {  # save_outputs NS DIR
 
 # --- hairpin-vepa: two macvlan guests in VEPA mode behind one bridge port ---
 # VEPA sends guest-to-guest frames out to the adjacent bridge, which must send
-# them back out of the same port; with hairpin off, br0 drops them.
+# them back out of the same port. With hairpin off, br0 drops them.
 make_hairpin() {
     local dir=$out/hairpin-vepa
     rm -rf "$dir"; mkdir -p "$dir/captures" "$dir/outputs"

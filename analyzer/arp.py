@@ -27,6 +27,9 @@ from .topology import Topology
 
 TRANSACTION_GAP = 5.0
 REPLY_WAIT = 3.0
+# Identical requests closer together than this are one request repeated by a
+# loop, not a retry (Linux retries after retrans_time_ms, 1000 by default).
+MIN_RETRY_INTERVAL = 0.2
 
 ARP_REQUEST = 1
 ARP_REPLY = 2
@@ -42,10 +45,22 @@ TRANSACTION_COLUMNS = [
 ]
 
 
+def _drop_repeats(series: pd.DataFrame) -> pd.DataFrame:
+    """Keep one journey per burst of identical requests: a forwarding loop repeats one
+    request many times within milliseconds, while the kernel retries once a second."""
+    kept, last = [], {}
+    for index, row in zip(series.index, series.itertuples(index=False)):
+        previous = last.get(row.fingerprint)
+        last[row.fingerprint] = row.first_time
+        if previous is None or row.first_time - previous >= MIN_RETRY_INTERVAL:
+            kept.append(index)
+    return series.loc[kept]
+
+
 def _request_groups(requests: pd.DataFrame) -> list[pd.DataFrame]:
     groups = []
     for _, series in requests.groupby(["arp_sha", "arp_spa", "arp_tpa"], sort=False):
-        series = series.sort_values("first_time")
+        series = _drop_repeats(series.sort_values("first_time"))
         gap = series["first_time"].diff().fillna(0) > TRANSACTION_GAP
         for _, part in series.groupby(gap.cumsum()):
             groups.append(part)
@@ -114,6 +129,12 @@ def _requester_port(group: pd.DataFrame, decisions: pd.DataFrame) -> str | None:
     return None
 
 
+def _stuck_uplinks(topology: Topology, bridge: str) -> list[str]:
+    """Name the bridge's uplink aggregates that cannot send because LACP selected none of their members."""
+    return [port for port in topology.ports(bridge)
+            if topology.graph.nodes[port].get("role") == "uplink" and topology.can_transmit(port) is False]
+
+
 def _port_captured(topology: Topology, bridge: str, port: str, points: set) -> bool:
     if port == LOCAL:
         return bridge in points
@@ -142,6 +163,11 @@ def _fate(group, answer, seen, sightings, decisions, topology: Topology) -> dict
             result["fate"] = "lost"
             result["lost_at"] = dropped[0]["bridge"]
             result["reason"] = f"{dropped[0]['bridge']} dropped the requests ({dropped[0]['decision']})"
+        elif _stuck_uplinks(topology, bridge):
+            stuck = _stuck_uplinks(topology, bridge)
+            result["fate"] = "lost"
+            result["lost_at"] = stuck[0]
+            result["reason"] = f"{', '.join(stuck)} has no LACP-selected member to send the requests on"
         else:
             result["reason"] = "no reply was captured and no request was seen leaving by an uplink"
         return result

@@ -6,8 +6,8 @@ from .topology import Topology
 
 # Team runners and bond modes that spread frames over members and so need the
 # switch to treat the members as one aggregate.
-NEEDS_SWITCH_AGGREGATE = ("roundrobin", "loadbalance", "broadcast", "random",
-                          "balance-rr", "balance-xor", "broadcast")
+NEEDS_SWITCH_AGGREGATE = ("roundrobin", "loadbalance", "broadcast", "random", "lacp",
+                          "balance-rr", "balance-xor", "802.3ad")
 
 
 def aggregate_fixes(topology: Topology, aggregate: str, bridge: str | None) -> list[str]:
@@ -38,8 +38,10 @@ def aggregate_fixes(topology: Topology, aggregate: str, bridge: str | None) -> l
         ]
         fixes.append(f"Then apply it: nmcli connection up {aggregate} (or restart teamd for {aggregate})")
     if mode and mode not in NEEDS_SWITCH_AGGREGATE:
+        check = (f"cat /proc/net/bonding/{aggregate}" if kind == "bond"
+                 else f"teamdctl {aggregate} state dump")
         fixes.append(f"{aggregate} runs {mode}, which does not normally need switch aggregation: "
-                     f"check that the running mode is the configured one (teamdctl {aggregate} state dump).")
+                     f"check that the running mode is the configured one ({check}).")
     if bridge:
         fixes.append(stopgap_flood(bridge))
     return fixes

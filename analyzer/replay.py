@@ -28,8 +28,12 @@ from .topology import DEFAULT_AGEING_TIME, Topology
 
 log = logging.getLogger(__name__)
 
-# Runners and modes in which only one member receives for the aggregate.
-ACTIVE_BACKUP_MODES = ("activebackup", "active-backup")
+# Runners and modes in which only the active member receives for the aggregate.
+ACTIVE_BACKUP_MODES = ("activebackup", "active-backup", "balance-tlb")
+# Bonding balance-alb receives unicast on every slave but broadcasts and
+# multicasts only on the active one (bond_should_deliver_exact_match in
+# drivers/net/bonding/bond_main.c, Linux 6.1).
+GROUP_ON_ACTIVE_ONLY_MODES = ("balance-alb",)
 
 EVENT_COLUMNS = ["time", "bridge", "vlan", "mac", "port", "previous_port", "cause_point",
                  "cause_file", "cause_frame", "cause_sighting", "journey", "source"]
@@ -144,6 +148,10 @@ def _aggregate_discards(topology: Topology, port: str, member: str | None, journ
         return False, ""
     node = topology.graph.nodes[port]
     mode = node.get("runner") or node.get("bond_mode")
+    if mode in GROUP_ON_ACTIVE_ONLY_MODES:
+        if not is_group_mac(int(journey.eth_dst)):
+            return False, ""
+        mode = "active-backup"
     if port in points:
         if port in journey.points:
             return False, ""

@@ -89,18 +89,46 @@ class Topology:
         return None, None, None
 
     def local_macs(self, bridge: str) -> set[str]:
-        """Return the MACs the bridge delivers to the host: its own and its ports' addresses."""
+        """Return the host's own MACs behind a bridge: the bridge's, its ports' and their members'.
+
+        Members keep their own MACs in some bond modes (balance-alb and
+        balance-tlb send with them), so a frame with such a source was sent
+        by the host.
+        """
         macs = set()
         for name in [bridge, *self.ports(bridge)]:
-            mac = self.graph.nodes[name].get("mac")
-            if mac:
-                macs.add(mac)
+            for interface in [name, *self.members(name)]:
+                mac = self.graph.nodes[interface].get("mac")
+                if mac:
+                    macs.add(mac)
         return macs
 
     def aggregate_sends_one_copy(self, aggregate: str) -> bool:
         node = self.graph.nodes[aggregate]
         mode = node.get("runner") or node.get("bond_mode")
         return mode not in BROADCAST_MODES
+
+    def lacp_members(self, aggregate: str) -> dict[str, dict] | None:
+        """Return each member's LACP state of an LACP team or 802.3ad bond, or None for other modes."""
+        node = self.graph.nodes[aggregate]
+        if (node.get("runner") or node.get("bond_mode")) not in ("lacp", "802.3ad"):
+            return None
+        return {m: {"selected": self.graph.nodes[m].get("lacp_selected"),
+                    "state": self.graph.nodes[m].get("lacp_state"),
+                    "partner": self.graph.nodes[m].get("partner_system")}
+                for m in self.members(aggregate)}
+
+    def can_transmit(self, aggregate: str) -> bool | None:
+        """Tell whether an LACP aggregate has a selected member to send on; None when unknown."""
+        members = self.lacp_members(aggregate)
+        if not members:
+            return None
+        states = [m["selected"] for m in members.values()]
+        if any(s is True for s in states):
+            return True
+        if states and all(s is False for s in states):
+            return False
+        return None
 
     def interface_names(self) -> set[str]:
         return {n for n, d in self.graph.nodes(data=True) if d.get("kind") != "external"}
@@ -175,6 +203,9 @@ def build_topology(parsed: list[Parsed]) -> Topology:
                  slave_state=_value(row, "slave_state"),
                  vlan_id=_value(row, "vlan_id"),
                  link=_value(row, "link"))
+            attributes = _value(row, "attributes") or {}
+            if _value(row, "kind") == "bond" and isinstance(attributes, dict):
+                _add(topology, name, active_port=attributes.get("active_slave"))
 
     for item in by_kind.get("bridge_link", []):
         for _, row in item.table.iterrows():
@@ -215,6 +246,9 @@ def build_topology(parsed: list[Parsed]) -> Topology:
     for item in by_kind.get("bridge_vlan", []):
         _add_vlans(topology, item)
 
+    for item in by_kind.get("proc_net_bonding", []):
+        _add_bond(topology, item)
+
     for item in by_kind.get("teamdctl_state_dump", []) + by_kind.get("teamdctl_config_dump", []) \
             + by_kind.get("teamdctl_state_view", []):
         device = item.meta.get("device")
@@ -227,8 +261,13 @@ def build_topology(parsed: list[Parsed]) -> Topology:
         _add(topology, device, kind="team", runner=item.meta.get("runner"),
              **{active_key: item.meta.get("active_port")})
         if "name" in item.table:
-            for name in item.table["name"].dropna():
-                _add(topology, str(name), kind="unknown", master=device)
+            for row in item.table.to_dict("records"):
+                if not _value(row, "name"):
+                    continue
+                _add(topology, str(row["name"]), kind="unknown", master=device)
+                if item.kind != "teamdctl_config_dump" and not before:
+                    _add(topology, str(row["name"]), lacp_selected=_value(row, "selected"),
+                         lacp_state=_value(row, "state"), partner_system=_value(row, "partner_system"))
 
     _mark_roles(topology)
     _add_outside(topology)
@@ -251,6 +290,34 @@ def _add_vlans(topology: Topology, item: Parsed) -> None:
             vlans[vid] = {"pvid": bool(row.pvid), "untagged": bool(row.untagged)}
             if row.pvid:
                 node["pvid"] = vid
+
+
+def _add_bond(topology: Topology, item: Parsed) -> None:
+    """Add a bond, its mode, active slave and slaves from /proc/net/bonding/BOND."""
+    from .points import match_interface_name
+
+    device = item.meta.get("device")
+    if not device:
+        bonds = {n for n, d in topology.graph.nodes(data=True) if d.get("kind") == "bond"}
+        device = match_interface_name(item.source, bonds) or (bonds.pop() if len(bonds) == 1 else None)
+    if not device:
+        topology.warnings.append(f"{item.source}: the bond's name is not in the file name or the "
+                                 f"case's ip link output; the file is not used")
+        return
+    _add(topology, device, kind="bond", bond_mode=item.meta.get("mode"),
+         active_port=item.meta.get("active_slave"), active_aggregator=item.meta.get("aggregator_id"))
+    if "name" in item.table:
+        for row in item.table.to_dict("records"):
+            node = topology.graph.nodes.get(row["name"])
+            _add(topology, row["name"], kind="unknown", master=device)
+            if node is None or not node.get("mac"):
+                _add(topology, row["name"], mac=_value(row, "permanent_hw_addr"))
+            if item.meta.get("mode") == "802.3ad":
+                aggregator = _value(row, "aggregator_id")
+                active = item.meta.get("aggregator_id")
+                selected = None if aggregator is None or active is None else aggregator == active
+                _add(topology, row["name"], lacp_selected=selected, partner_system=_value(row, "partner_system"),
+                     aggregator_id=aggregator)
 
 
 def _mark_roles(topology: Topology) -> None:

@@ -17,13 +17,9 @@ FINDING_KEYS = ("code", "bridge", "mac", "lost_at", "port", "vlan")
 # Cases whose expected verdict needs a rule that l2trace does not have yet, or
 # that l2trace gets wrong today. strict=True makes the test fail once the
 # analysis is right, so that the mark is removed then.
-KNOWN_GAPS = {
-    "balance-alb": "frames on ens4f1 that bonding sent (learning frames, echo requests with a rewritten "
-                   "source MAC) or discarded (the switch's copy of a broadcast) are taken for frames "
-                   "entering br0, so l2trace reports drops and a MAC move that did not happen",
-    "lacp-not-aggregated": "no lacp-not-aggregated rule yet, and the VM's requests lost at team0 "
-                           "get the fate unknown",
-}
+# Cases whose expected verdict l2trace does not reach yet, with the reason.
+# The marks are strict: a case that starts passing must be taken out.
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _same(a, b) -> bool:

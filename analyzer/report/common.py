@@ -47,6 +47,7 @@ VERDICT_HEADLINES = {
     "stp-bpdu-toward-switch": "the host sends spanning-tree BPDUs toward the switch",
     "fdb-offload-mismatch": "hardware and software FDB entries name different ports",
     "fdb-mac-move": "a bridge moved a MAC between ports",
+    "lacp-not-aggregated": "LACP did not aggregate the team or bond ports",
     "no-loss-found": "no loss found",
     "unknown": "undecided: the files do not allow a decision",
 }

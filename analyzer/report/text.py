@@ -55,7 +55,7 @@ def _transactions(case) -> list[str]:
     lines = ["ARP transactions:"]
     for _, t in transactions.iterrows():
         where = f" at {clean(t['lost_at'])}" if t["lost_at"] else ""
-        seen = ", ".join(clean(p) for p in t["replies_seen_at"]) or "nowhere"
+        seen = ", ".join(clean(p) for p in t["replies_seen_at"]) or "no capture point"
         lines.append(f"  {clean(t['requester_ip'])} ({clean(t['requester_mac'])}) asks for "
                      f"{clean(t['target_ip'])}: {t['requests']} request(s), replies seen at {seen}: "
                      f"{t['fate']}{where}")

@@ -14,7 +14,7 @@ from ..sightings import CaptureSummary
 from ..topology import Topology
 from ..parsers import Parsed
 from . import (arp_conflict, broadcast_echo, broadcast_storm, duplicate_mac, fdb_ingress_port_drop,
-               fdb_mac_move, fdb_offload_mismatch, frame_reflected, hairpin_drop, inactive_port_drop,
+               fdb_mac_move, fdb_offload_mismatch, frame_reflected, hairpin_drop, inactive_port_drop, lacp_not_aggregated,
                reply_not_received, stp_bpdu_toward_switch, vlan_filter_drop)
 
 
@@ -48,6 +48,7 @@ RULES = [
     hairpin_drop,
     vlan_filter_drop,
     inactive_port_drop,
+    lacp_not_aggregated,
     duplicate_mac,
     broadcast_storm,
     reply_not_received,

@@ -23,28 +23,35 @@ def find(context) -> list[Finding]:
     sightings = context.sightings
     if len(sightings) < THRESHOLD:
         return []
-    findings = []
     counts = sightings.groupby(["fingerprint", "point"], sort=False).size()
+    stormy: dict[int, list[tuple[str, int, int]]] = {}
     for (fingerprint, point), count in counts[counts >= THRESHOLD].items():
-        rows = sightings[(sightings["fingerprint"] == fingerprint) & (sightings["point"] == point)]
-        times = rows["time"].to_numpy()
+        times = sightings.loc[(sightings["fingerprint"] == fingerprint) & (sightings["point"] == point),
+                              "time"].to_numpy()
         # The largest number of repeats inside any window of WINDOW seconds.
         ends = np.searchsorted(times, times + WINDOW, side="right")
         burst = int((ends - np.arange(len(times))).max())
-        if burst < THRESHOLD:
-            continue
+        if burst >= THRESHOLD:
+            stormy.setdefault(fingerprint, []).append((point, int(count), burst))
+    findings = []
+    for fingerprint, places in stormy.items():
+        rows = sightings[sightings["fingerprint"] == fingerprint]
         first = rows.iloc[0]
-        span = times[-1] - times[0]
-        items = [evidence(row, "the same frame again") for _, row in rows.head(3).iterrows()]
+        mac = mac_int_to_str(first["eth_src"])
+        places.sort(key=lambda p: -p[1])
+        where = ", ".join(f"{count} times on {point} (up to {burst} within {WINDOW:g} s)"
+                          for point, count, burst in places)
+        span = rows["time"].iloc[-1] - rows["time"].iloc[0]
+        main_point = places[0][0]
+        items = [evidence(row, "the same frame again")
+                 for _, row in rows[rows["point"] == main_point].head(3).iterrows()]
         findings.append(Finding(
-            code=CODE, severity="error", port=point, mac=mac_int_to_str(first["eth_src"]), evidence=items,
-            bridge=context.topology.place(point)[0],
-            summary=(f"The same frame from {mac_int_to_str(first['eth_src'])} was seen {count} times on {point} in "
-                     f"{span:.3f} s (up to {burst} within {WINDOW:g} s): a forwarding loop keeps it "
-                     f"circulating."),
+            code=CODE, severity="error", port=main_point, mac=mac, evidence=items,
+            bridge=context.topology.place(main_point)[0],
+            summary=(f"The same frame from {mac} was seen {where}, over {span:.3f} s: a forwarding loop "
+                     f"keeps it circulating."),
             recommendations=["Find the loop: a second link between the same switches, a bridge on the host "
                              "joining two uplinks, or a cable between two ports; enable STP (on the host "
                              "bridge: ip link set dev BRIDGE type bridge stp_state 1) or remove the extra "
                              "link."]))
     return findings
-

@@ -38,6 +38,8 @@ def confirmed_drops(context):
         return context.journeys.iloc[0:0]
     drops = decisions[decisions["decision"] == "drop-ingress-port"]
     journeys = context.journeys.loc[drops["journey"]]
+    # An echo dropped on its way back in is no loss: its original already left the host.
+    journeys = journeys[journeys["echo_of"] < 0]
     return journeys[[not [p for p in ports if p != LOCAL] for ports in journeys["egress_ports"]]]
 
 

@@ -1,0 +1,61 @@
+"""lacp-not-aggregated: the ports of an LACP team or 802.3ad bond are not selected, or no partner answers.
+
+teamd's lacp runner and bonding's 802.3ad mode send only on members that
+LACP negotiation selected. A switch port without LACP sends no LACPDUs, so
+the partner stays all zero, no member is selected, and the aggregate cannot
+send at all (team) or falls back to one port per aggregator (bond).
+"""
+
+from __future__ import annotations
+
+from ..findings import Finding
+from ._evidence import evidence
+
+CODE = "lacp-not-aggregated"
+SLOW_PROTOCOLS_ETHERTYPE = 0x8809
+ZERO_MAC = "00:00:00:00:00:00"
+
+
+def _lacpdu_counts(context, members: list[str]) -> tuple[int, int, list]:
+    sightings = context.sightings
+    lacp = sightings[(sightings["ethertype"] == SLOW_PROTOCOLS_ETHERTYPE) & sightings["point"].isin(members)]
+    sent = lacp[lacp["direction"] != "in"]
+    received = lacp[lacp["direction"] == "in"]
+    return len(sent), len(received), [evidence(row, f"LACPDU leaves by {row['point']}") for _, row in sent.head(2).iterrows()]
+
+
+def find(context) -> list[Finding]:
+    topology = context.topology
+    findings = []
+    for aggregate in sorted(n for n, d in topology.graph.nodes(data=True) if d.get("kind") in ("team", "bond")):
+        members = topology.lacp_members(aggregate)
+        if not members:
+            continue
+        unselected = sorted(m for m, state in members.items() if state["selected"] is False)
+        no_partner = sorted(m for m, state in members.items() if state["partner"] in (ZERO_MAC,))
+        if not unselected and not no_partner:
+            continue
+        sent, received, items = _lacpdu_counts(context, list(members))
+        stuck = topology.can_transmit(aggregate) is False
+        parts = []
+        if unselected:
+            parts.append(f"{', '.join(unselected)} not selected")
+        if no_partner:
+            parts.append(f"no LACP partner on {', '.join(no_partner)} (partner system {ZERO_MAC})")
+        if sent or received:
+            parts.append(f"{sent} LACPDU(s) sent and {received} received in the captures")
+        summary = (f"{aggregate} is not aggregated: {'; '.join(parts)}."
+                   + (f" With no selected member, {aggregate} sends nothing." if stuck else ""))
+        kind = topology.kind(aggregate)
+        recommendations = [
+            f"Configure the switch ports facing {', '.join(sorted(members))} as one LACP port-channel "
+            f"(mode active), or use a static setup on both sides.",
+            (f"Check the host side: teamdctl {aggregate} state dump (runner lacp, each port's 'selected')"
+             if kind == "team" else f"Check the host side: cat /proc/net/bonding/{aggregate} "
+                                    f"(Partner Mac Address, Aggregator ID per slave)"),
+        ]
+        findings.append(Finding(code=CODE, severity="error" if stuck else "warning", summary=summary,
+                                lost_at=aggregate if stuck else None, port=aggregate,
+                                bridge=topology.master(aggregate), evidence=items,
+                                recommendations=recommendations))
+    return findings

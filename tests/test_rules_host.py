@@ -70,3 +70,29 @@ def test_consistent_offload_quiet(tmp_path, name):
     shutil.copy(shared_path("formats", "bridge_fdb", name), tmp_path / "bridge_fdb_show.txt")
     case = load_case(tmp_path)
     assert not [f for f in case.finding_list if f.code == "fdb-offload-mismatch"]
+
+
+@pytest.mark.parametrize("case_dir, config, device, running, intended", [
+    ("samples/roundrobin-flood", "team1.nmconnection", "team1", "roundrobin", "activebackup"),
+    ("tests/data/cases/bond-balance-rr-flood", "bond0.nmconnection", "bond0", "balance-rr", "active-backup"),
+])
+def test_configured_mode_differs(tmp_path, case_dir, config, device, running, intended):
+    import shutil
+    shutil.copytree(REPO / case_dir, tmp_path / "case")
+    shutil.copy(REPO / "tests" / "data" / "configs" / config, tmp_path / "case" / "outputs")
+    case = load_case(tmp_path / "case")
+    finding = _only(case, "aggregate-mode-mismatch")
+    assert finding.port == device
+    assert f"runs {'runner' if device.startswith('team') else 'mode'} {running}" in finding.summary
+    assert intended in finding.summary
+    # The loss itself is still the verdict.
+    assert case.verdict == "fdb-ingress-port-drop"
+
+
+def test_configured_mode_matches_quiet(tmp_path):
+    import shutil
+    shutil.copytree(REPO / "samples" / "activebackup", tmp_path / "case")
+    shutil.copy(REPO / "tests" / "data" / "configs" / "team1.nmconnection", tmp_path / "case" / "outputs")
+    case = load_case(tmp_path / "case")
+    assert [o.kind for o in case.outputs if o.source.endswith(".nmconnection")] == ["nm_keyfile"]
+    assert not [f for f in case.finding_list if f.code == "aggregate-mode-mismatch"]

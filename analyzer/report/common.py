@@ -48,6 +48,7 @@ VERDICT_HEADLINES = {
     "fdb-offload-mismatch": "hardware and software FDB entries name different ports",
     "fdb-mac-move": "a bridge moved a MAC between ports",
     "lacp-not-aggregated": "LACP did not aggregate the team or bond ports",
+    "aggregate-mode-mismatch": "a team or bond runs another mode than its configuration names",
     "no-loss-found": "no loss found",
     "unknown": "undecided: the files do not allow a decision",
 }

@@ -13,7 +13,7 @@ import pandas as pd
 from ..sightings import CaptureSummary
 from ..topology import Topology
 from ..parsers import Parsed
-from . import (arp_conflict, broadcast_echo, broadcast_storm, duplicate_mac, fdb_ingress_port_drop,
+from . import (aggregate_mode_mismatch, arp_conflict, broadcast_echo, broadcast_storm, duplicate_mac, fdb_ingress_port_drop,
                fdb_mac_move, fdb_offload_mismatch, frame_reflected, hairpin_drop, inactive_port_drop, lacp_not_aggregated,
                reply_not_received, stp_bpdu_toward_switch, vlan_filter_drop)
 
@@ -55,6 +55,7 @@ RULES = [
     broadcast_echo,
     frame_reflected,
     stp_bpdu_toward_switch,
+    aggregate_mode_mismatch,
     fdb_offload_mismatch,
     fdb_mac_move,
     arp_conflict,

@@ -1,0 +1,53 @@
+"""aggregate-mode-mismatch: a team or bond runs another runner or mode than its configuration names.
+
+The configuration (NetworkManager keyfile, ``nmcli connection show`` output,
+ifcfg file) says what the administrator intended; teamdctl, /proc/net/bonding
+or ``ip -d link`` say what runs. A profile changed but never reapplied, or a
+second tool that set the device up, leaves them apart.
+"""
+
+from __future__ import annotations
+
+from ..findings import Finding
+
+CODE = "aggregate-mode-mismatch"
+CONNECTION_KINDS = ("nm_keyfile", "nmcli_connection", "ifcfg")
+
+# The same runner or mode under the names the tools use.
+SAME_MODE = {"active-backup": "activebackup", "balance-rr": "roundrobin", "802.3ad": "lacp"}
+
+
+def _normal(mode: str | None) -> str | None:
+    if mode is None:
+        return None
+    mode = str(mode).strip().lower()
+    return SAME_MODE.get(mode, mode)
+
+
+def find(context) -> list[Finding]:
+    topology = context.topology
+    findings = []
+    for item in context.outputs:
+        if item.kind not in CONNECTION_KINDS or item.table.empty:
+            continue
+        for row in item.table.to_dict("records"):
+            device, intended = row.get("device") or row.get("name"), row.get("mode")
+            if not device or not intended or device not in topology.graph:
+                continue
+            node = topology.graph.nodes[device]
+            running = node.get("runner") or node.get("bond_mode")
+            if not running or _normal(running) == _normal(intended):
+                continue
+            how = "runner" if node.get("kind") == "team" else "mode"
+            findings.append(Finding(
+                code=CODE, severity="warning", port=device, bridge=node.get("master"),
+                summary=(f"{device} runs {how} {running}, but {item.source} configures {how} {intended}: "
+                         f"the running device does not follow its configuration."),
+                recommendations=[
+                    f"Reapply the configuration: nmcli connection up {row.get('name') or device} (or ifdown "
+                    f"{device}; ifup {device} for ifcfg), then check: "
+                    + (f"teamdctl {device} state dump" if how == "runner" else f"cat /proc/net/bonding/{device}"),
+                    f"If {running} is what you want, change the configuration instead, so that a reboot does "
+                    f"not switch {device} to {intended}.",
+                ]))
+    return findings

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 
 import networkx as nx
@@ -18,9 +19,11 @@ from .captures import read_capture
 from .clocks import align_clocks
 from .diagnose import diagnose
 from .discover import discover, read_text
-from .findings import Finding
+from .findings import HTML_ROWS, Finding, html_table
 from .journeys import DEFAULT_WINDOW, build_journeys
 from .parsers import Parsed
+from .parsers._text import build_table
+from .parsers.bridge_fdb import FDB_COLUMNS
 from .replay import replay
 from .rules import Context
 from .sightings import CaptureSummary, build_sightings
@@ -28,6 +31,9 @@ from .tables import nullable_int
 from .topology import Topology, build_topology
 
 log = logging.getLogger(__name__)
+
+# Start of the replay note that marks a Case made by Case.replay(fix).
+COUNTERFACTUAL = "counterfactual replay"
 
 
 @dataclass
@@ -61,13 +67,21 @@ class Case:
 
     @property
     def fdb_snapshots(self) -> pd.DataFrame:
+        """The saved ``bridge fdb show`` tables (text and ``-j``), one row per entry, with their file.
+
+        Without any saved FDB the table is empty but keeps its columns.
+        """
         tables = []
         for item in self.outputs:
             if item.kind in ("bridge_fdb", "bridge_fdb_json") and len(item.table):
                 table = item.table.copy()
                 table.insert(0, "source", item.source)
                 tables.append(table)
-        return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+        if not tables:
+            empty = build_table([], FDB_COLUMNS)
+            empty.insert(0, "source", pd.Series([], dtype=object))
+            return empty
+        return pd.concat(tables, ignore_index=True)
 
     @property
     def findings(self) -> pd.DataFrame:
@@ -105,22 +119,92 @@ class Case:
                     fdb_events=result.events, decisions=result.decisions,
                     arp_transactions=transactions, finding_list=findings, verdict=verdict,
                     warnings=list(self.warnings),
-                    replay_notes=result.notes + [f"counterfactual replay with {fix}"])
+                    replay_notes=result.notes + [f"{COUNTERFACTUAL} with {fix}"])
 
     def report(self, format: str = "text", **options) -> str:
         from .report import render
         return render(self, format, **options)
 
+    def journey(self, journey: int) -> pd.DataFrame:
+        """Return the sightings of one journey (a row of ``journeys``), in time order."""
+        if journey not in self.journeys.index:
+            raise KeyError(f"no journey {journey}: the case has {len(self.journeys)} journeys, "
+                           "listed by id in case.journeys")
+        return self.sightings[self.sightings["journey"] == journey]
+
+    def follow(self, point: str, frame: int, file: str | None = None) -> pd.DataFrame:
+        """Return the sightings of the journey that contains a given captured frame.
+
+        ``frame`` is the frame number as Wireshark shows it in the capture taken
+        at ``point``. Where several files were captured at that point, ``file``
+        names the one meant.
+        """
+        sightings = self.sightings
+        rows = sightings[(sightings["point"] == point) & (sightings["frame"] == frame)]
+        if file is not None:
+            rows = rows[rows["file"] == file]
+        if rows.empty:
+            where = f"{file} at {point!r}" if file is not None else f"capture point {point!r}"
+            points = ", ".join(sorted(sightings["point"].unique()))
+            raise KeyError(f"no frame {frame} at {where} (capture points: {points or 'none'})")
+        files = sorted(rows["file"].unique())
+        if len(files) > 1:
+            raise ValueError(f"frame {frame} at {point!r} exists in {len(files)} files "
+                             f"({', '.join(files)}); pass file= to pick one")
+        return self.journey(int(rows["journey"].iloc[0]))
+
+    def finding(self, code: str) -> Finding:
+        """Return the first finding with this code, which is the most severe because ``finding_list`` is sorted."""
+        for finding in self.finding_list:
+            if finding.code == code:
+                return finding
+        codes = ", ".join(f.code for f in self.finding_list) or "none"
+        raise KeyError(f"no finding {code!r} in the case (findings: {codes})")
+
     def __repr__(self) -> str:
         return (f"<Case verdict={self.verdict} captures={len(self.captures)} "
-                f"sightings={len(self.sightings)} findings={len(self.finding_list)}>")
+                f"sightings={len(self.sightings)} journeys={len(self.journeys)} "
+                f"findings={len(self.finding_list)}>")
 
     def _repr_html_(self) -> str:
-        from html import escape
-        items = "".join(f"<li><b>{escape(f.code)}</b> ({escape(f.severity)}): {escape(f.summary)}</li>"
-                        for f in self.finding_list)
-        return (f"<div><b>l2trace case</b>: verdict <b>{escape(self.verdict)}</b>, "
-                f"{len(self.captures)} captures, {len(self.sightings)} sightings<ul>{items}</ul></div>")
+        """Render a summary for Jupyter: verdict, table sizes, captures and findings."""
+        from .report.common import VERDICT_HEADLINES, clock, day
+
+        def moment(seconds):
+            return None if seconds is None else f"{day(seconds)} {clock(seconds)}"
+
+        transactions = self.arp_transactions
+        fates = transactions["fate"].value_counts().items() if len(transactions) else []
+        sizes = [("frames", len(self.sightings), None), ("journeys", len(self.journeys), None),
+                 ("fdb_events", len(self.fdb_events), None),
+                 ("arp_transactions", len(transactions), ", ".join(f"{n} {fate}" for fate, n in fates)),
+                 ("findings", len(self.finding_list), None)]
+        captures = [(c.point, c.file, c.link_type, c.frames, moment(c.first_time), moment(c.last_time))
+                    for c in self.captures[:HTML_ROWS]]
+        findings = [(f.severity, f.code, f.bridge, f.port, f.mac, f.summary)
+                    for f in self.finding_list[:HTML_ROWS]]
+        headline = VERDICT_HEADLINES.get(self.verdict)
+        verdict = f"<b>{escape(self.verdict)}</b>" + (f": {escape(headline)}" if headline else "")
+        parts = [f"<p><b>l2trace case</b>: verdict {verdict}</p>"]
+        counterfactual = next((n for n in self.replay_notes if n.startswith(COUNTERFACTUAL)), None)
+        if counterfactual:
+            parts.append(f"<p>{escape(counterfactual)}: ARP fates come from the replay alone</p>")
+        parts += [html_table(("table", "rows", "detail"), sizes),
+                  f"<p>Captures ({len(self.captures)}), times in UTC</p>",
+                  html_table(("point", "file", "link type", "frames", "first", "last"), captures),
+                  _more(len(self.captures), "captures"),
+                  f"<p>Findings ({len(self.finding_list)})</p>",
+                  html_table(("severity", "code", "bridge", "port", "mac", "summary"), findings),
+                  _more(len(self.finding_list), "finding_list")]
+        if self.warnings:
+            parts.append(f"<p>{len(self.warnings)} warnings in <code>case.warnings</code></p>")
+        return f"<div class=\"l2trace-case\">{''.join(parts)}</div>"
+
+
+def _more(count: int, attribute: str) -> str:
+    if count <= HTML_ROWS:
+        return ""
+    return f"<p>{count - HTML_ROWS} more in <code>case.{attribute}</code></p>"
 
 
 def _parse_outputs(outputs: list[tuple[str, str]], warnings: list[str]) -> list[Parsed]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from . import __version__
 from .findings import SEVERITY_RANK
 from .points import parse_capture_override
+from .report.common import clean
 
 log = logging.getLogger("analyzer")
 
@@ -49,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("-o", "--output", metavar="FILE",
                          help="write the report to FILE instead of stdout; with --format markdown "
                               "the plots are written beside it as FILE-STEM-NAME.png and linked")
+    analyze.add_argument("--export", metavar="DIR",
+                         help="also write every table as DIR/NAME.parquet and the topology as "
+                              "DIR/topology.graphml, creating DIR; redacted with --redact")
     analyze.add_argument("--capture", action="append", default=[], metavar="NAME=FILE",
                          help="take FILE as captured on interface NAME (repeatable)")
     analyze.add_argument("--window", type=float, default=0.1, metavar="SECONDS",
@@ -109,7 +113,7 @@ class _Progress:
             return
         self.last_draw, self.last_path = now, path
         width = shutil.get_terminal_size((80, 20)).columns
-        name = Path(path).name
+        name = clean(Path(path).name)
         if total:
             share = min(1.0, done / total)
             size = f"{share * 100:5.1f}% {done / 2**20:7.1f}/{total / 2**20:.1f} MiB"
@@ -152,6 +156,24 @@ def _write(files: dict, quiet: bool) -> bool:
     return True
 
 
+def _export(case, directory: str, redactor, quiet: bool) -> bool:
+    from .export import export_case
+
+    if redactor is not None:
+        from .redact import redact_case
+        case = redact_case(case, redactor)
+    try:
+        written = export_case(case, directory)
+    except (OSError, ValueError) as error:
+        strerror, filename = getattr(error, "strerror", None), getattr(error, "filename", None)
+        detail = f"{filename}: {strerror}" if strerror and filename else str(error)
+        log.error("cannot export the tables to %s: %s", directory, detail)
+        return False
+    if not quiet:
+        log.info("exported %d files to %s", len(written), directory)
+    return True
+
+
 def _analyze(args) -> int:
     from .case import load_case
 
@@ -180,11 +202,20 @@ def _analyze(args) -> int:
             return EXIT_USAGE
     else:
         sys.stdout.write(case.report(args.format, redactor=redactor, **options))
+    if args.export and not _export(case, args.export, redactor, args.quiet):
+        return EXIT_USAGE
     if args.fail_on:
         threshold = SEVERITY_RANK[args.fail_on]
         if any(SEVERITY_RANK.get(f.severity, 0) >= threshold for f in case.finding_list):
             return EXIT_FINDING
     return EXIT_OK
+
+
+class _CleanFormatter(logging.Formatter):
+    """Log formatter that replaces control characters, so that file and interface names cannot drive the terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return clean(super().format(record))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,7 +227,9 @@ def main(argv: list[str] | None = None) -> int:
         level = logging.DEBUG
     elif getattr(args, "verbose", 0) == 1:
         level = logging.INFO
-    logging.basicConfig(level=level, format="l2trace: %(levelname)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_CleanFormatter("l2trace: %(levelname)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     if args.command == "analyze":
         return _analyze(args)
     if args.command == "inspect":

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from html import escape
 
 import pandas as pd
 
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
+# Characters of the summary that repr() shows, and rows of a table that _repr_html_ shows.
+REPR_SUMMARY = 80
+HTML_ROWS = 20
 
 
 @dataclass
@@ -45,9 +49,36 @@ class Finding:
         return asdict(self)
 
     def __repr__(self) -> str:
-        return f"<Finding {self.code} ({self.severity}): {self.summary[:80]}>"
+        summary = self.summary if len(self.summary) <= REPR_SUMMARY else self.summary[:REPR_SUMMARY - 3] + "..."
+        return f"<Finding {self.code} ({self.severity}, {len(self.evidence)} evidence): {summary}>"
 
     def _repr_html_(self) -> str:
-        from html import escape
-        return (f"<b>{escape(self.code)}</b> ({escape(self.severity)}): {escape(self.summary)}"
-                f" <i>{len(self.evidence)} evidence frames</i>")
+        """Render the finding for Jupyter: summary, where, the first evidence frames and what to change."""
+        from .report.common import clock
+
+        where = [(name, getattr(self, name)) for name in ("bridge", "port", "mac", "vlan", "lost_at")
+                 if getattr(self, name) is not None]
+        evidence = [(e.point, e.file, e.frame, clock(e.time), e.note)
+                    for e in self.evidence[:HTML_ROWS]]
+        parts = [f"<p><b>{escape(self.code)}</b> ({escape(self.severity)}): {escape(self.summary)}</p>"]
+        if where:
+            parts.append(html_table(("field", "value"), where))
+        parts.append(f"<p>Evidence: {len(self.evidence)} frames</p>")
+        if evidence:
+            parts.append(html_table(("point", "file", "frame", "time (UTC)", "note"), evidence))
+        if len(self.evidence) > HTML_ROWS:
+            parts.append(f"<p>{len(self.evidence) - HTML_ROWS} more in <code>.evidence</code></p>")
+        if self.recommendations:
+            items = "".join(f"<li>{escape(str(r))}</li>" for r in self.recommendations)
+            parts.append(f"<p>Recommendations:</p><ul>{items}</ul>")
+        return f"<div class=\"l2trace-finding\">{''.join(parts)}</div>"
+
+
+def html_table(header, rows) -> str:
+    """Render rows as an HTML table with every cell escaped. None becomes an empty cell."""
+    head = "".join(f"<th>{escape(str(name))}</th>" for name in header)
+    lines = []
+    for row in rows:
+        cells = "".join(f"<td>{'' if value is None else escape(str(value))}</td>" for value in row)
+        lines.append(f"<tr>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from shlex import quote as sh
+
 from .topology import Topology
 
 # Team runners and bond modes that spread frames over members and so need the
@@ -23,23 +25,23 @@ def aggregate_fixes(topology: Topology, aggregate: str, bridge: str | None) -> l
     if kind == "bond":
         fixes += [
             f"Or use bonding mode 802.3ad with LACP on the switch ports: "
-            f"nmcli connection modify {aggregate} bond.options \"mode=802.3ad,miimon=100\"",
+            f"nmcli connection modify {sh(aggregate)} bond.options \"mode=802.3ad,miimon=100\"",
             f"Or use bonding mode active-backup, which needs nothing on the switch: "
-            f"nmcli connection modify {aggregate} bond.options \"mode=active-backup,miimon=100\"",
+            f"nmcli connection modify {sh(aggregate)} bond.options \"mode=active-backup,miimon=100\"",
         ]
     else:
         fixes += [
             f"Or use the teamd runner lacp with LACP on the switch ports: "
-            f"nmcli connection modify {aggregate} team.runner lacp "
+            f"nmcli connection modify {sh(aggregate)} team.runner lacp "
             f"(teamd JSON: {{\"runner\": {{\"name\": \"lacp\", \"active\": true, \"fast_rate\": true}}}})",
             f"Or use the teamd runner activebackup, which needs nothing on the switch: "
-            f"nmcli connection modify {aggregate} team.runner activebackup "
+            f"nmcli connection modify {sh(aggregate)} team.runner activebackup "
             f"(teamd JSON: {{\"runner\": {{\"name\": \"activebackup\"}}, \"link_watch\": {{\"name\": \"ethtool\"}}}})",
         ]
-        fixes.append(f"Then apply it: nmcli connection up {aggregate} (or restart teamd for {aggregate})")
+        fixes.append(f"Then apply it: nmcli connection up {sh(aggregate)} (or restart teamd for {aggregate})")
     if mode and mode not in NEEDS_SWITCH_AGGREGATE:
-        check = (f"cat /proc/net/bonding/{aggregate}" if kind == "bond"
-                 else f"teamdctl {aggregate} state dump")
+        check = (f"cat {sh('/proc/net/bonding/' + aggregate)}" if kind == "bond"
+                 else f"teamdctl {sh(aggregate)} state dump")
         fixes.append(f"{aggregate} runs {mode}, which does not normally need switch aggregation: "
                      f"check that the running mode is the configured one ({check}).")
     if bridge:
@@ -48,7 +50,7 @@ def aggregate_fixes(topology: Topology, aggregate: str, bridge: str | None) -> l
 
 
 def stopgap_flood(bridge: str) -> str:
-    return (f"Stopgap until the switch or the runner is changed: ip link set dev {bridge} type bridge "
+    return (f"Stopgap until the switch or the runner is changed: ip link set dev {sh(bridge)} type bridge "
             f"ageing_time 0 (the bridge keeps no learned entries and floods every frame, so it "
             f"cannot drop them; this costs bandwidth and does not survive a reboot).")
 

@@ -96,3 +96,18 @@ def test_configured_mode_matches_quiet(tmp_path):
     case = load_case(tmp_path / "case")
     assert [o.kind for o in case.outputs if o.source.endswith(".nmconnection")] == ["nm_keyfile"]
     assert not [f for f in case.finding_list if f.code == "aggregate-mode-mismatch"]
+
+
+def test_recommended_commands_quote_names(tmp_path):
+    import shutil
+    import subprocess
+    case_dir = tmp_path / "case"
+    shutil.copytree(REPO / "samples" / "roundrobin-flood", case_dir)
+    # "br1;id" is a valid Linux interface name; sed renames the bridge in every saved output.
+    for path in (case_dir / "outputs").iterdir():
+        subprocess.run(["sed", "-i", "s/br1/br1;id/g", str(path)], check=True)
+    case = load_case(case_dir)
+    drop = _only(case, "fdb-ingress-port-drop")
+    assert drop.bridge == "br1;id"
+    stopgap = [r for r in drop.recommendations if "ageing_time 0" in r][0]
+    assert "ip link set dev 'br1;id' type bridge" in stopgap

@@ -8,6 +8,8 @@ second tool that set the device up, leaves them apart.
 
 from __future__ import annotations
 
+from shlex import quote as sh
+
 from ..findings import Finding
 
 CODE = "aggregate-mode-mismatch"
@@ -44,9 +46,9 @@ def find(context) -> list[Finding]:
                 summary=(f"{device} runs {how} {running}, but {item.source} configures {how} {intended}: "
                          f"the running device does not follow its configuration."),
                 recommendations=[
-                    f"Reapply the configuration: nmcli connection up {row.get('name') or device} (or ifdown "
+                    f"Reapply the configuration: nmcli connection up {sh(row.get('name') or device)} (or ifdown "
                     f"{device}; ifup {device} for ifcfg), then check: "
-                    + (f"teamdctl {device} state dump" if how == "runner" else f"cat /proc/net/bonding/{device}"),
+                    + (f"teamdctl {sh(device)} state dump" if how == "runner" else f"cat {sh('/proc/net/bonding/' + device)}"),
                     f"If {running} is what you want, change the configuration instead, so that a reboot does "
                     f"not switch {device} to {intended}.",
                 ]))

@@ -8,6 +8,8 @@ VEPA mode or a reflective relay. The bridge sends such frames back only with
 
 from __future__ import annotations
 
+from shlex import quote as sh
+
 from ..findings import Finding
 from ._evidence import MAX_EVIDENCE_FRAMES, evidence, ingress_sighting
 from .fdb_ingress_port_drop import confirmed_drops, learned_legitimately
@@ -37,7 +39,7 @@ def find(context) -> list[Finding]:
             code=CODE, severity="error", summary=summary, lost_at=bridge, bridge=bridge, port=port, mac=mac,
             evidence=items, recommendations=[
                 f"Turn hairpin mode on for {port}, which VEPA and reflective relay need: "
-                f"bridge link set dev {port} hairpin on",
+                f"bridge link set dev {sh(port)} hairpin on",
                 f"Or, if the two hosts should talk directly, put them on a device that switches "
                 f"locally (macvlan mode bridge instead of vepa).",
             ]))

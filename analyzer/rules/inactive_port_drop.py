@@ -9,6 +9,8 @@ Frames addressed to a guest that arrive only on the backup member are lost
 
 from __future__ import annotations
 
+from shlex import quote as sh
+
 from ..addresses import is_group_mac
 from ..findings import Finding
 from ._evidence import MAX_EVIDENCE_FRAMES, evidence, ingress_sighting
@@ -48,7 +50,7 @@ def find(context) -> list[Finding]:
                     f"the change of active port (teamd activebackup sends gratuitous ARP only for its own "
                     f"addresses, not for guests behind {bridge}): set \"hwaddr_policy\": \"by_active\" "
                     f"or lower the switch's MAC ageing, or use LACP.",
-                    f"Check {port}'s active port over time: teamdctl {port} state dump, and the kernel log.",
+                    f"Check {port}'s active port over time: teamdctl {sh(port)} state dump, and the kernel log.",
                 ]))
         if len(harmless):
             items = [evidence(ingress_sighting(context, j), f"echo discarded on inactive member "

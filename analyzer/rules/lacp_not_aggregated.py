@@ -8,6 +8,8 @@ send at all (team) or falls back to one port per aggregator (bond).
 
 from __future__ import annotations
 
+from shlex import quote as sh
+
 from ..findings import Finding
 from ._evidence import evidence
 
@@ -50,8 +52,8 @@ def find(context) -> list[Finding]:
         recommendations = [
             f"Configure the switch ports facing {', '.join(sorted(members))} as one LACP port-channel "
             f"(mode active), or use a static setup on both sides.",
-            (f"Check the host side: teamdctl {aggregate} state dump (runner lacp, each port's 'selected')"
-             if kind == "team" else f"Check the host side: cat /proc/net/bonding/{aggregate} "
+            (f"Check the host side: teamdctl {sh(aggregate)} state dump (runner lacp, each port's 'selected')"
+             if kind == "team" else f"Check the host side: cat {sh('/proc/net/bonding/' + aggregate)} "
                                     f"(Partner Mac Address, Aggregator ID per slave)"),
         ]
         findings.append(Finding(code=CODE, severity="error" if stuck else "warning", summary=summary,

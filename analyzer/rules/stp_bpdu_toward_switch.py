@@ -7,6 +7,8 @@ the host loses the uplink.
 
 from __future__ import annotations
 
+from shlex import quote as sh
+
 from ..addresses import mac_str_to_int
 from ..findings import Finding
 from ._evidence import evidence
@@ -37,7 +39,7 @@ def find(context) -> list[Finding]:
                          + ": a switch port with BPDU guard shuts down when it receives one."),
                 recommendations=[
                     f"If {bridge} has one path to the network, turn STP off on it: "
-                    f"ip link set dev {bridge} type bridge stp_state 0 (and in its persistent "
+                    f"ip link set dev {sh(bridge)} type bridge stp_state 0 (and in its persistent "
                     f"configuration, for example bridge-stp off or nmcli con mod {bridge} bridge.stp no).",
                     f"Otherwise ask the switch team whether BPDU guard is on for the port facing {point}.",
                 ]))

@@ -8,6 +8,8 @@ carries ends at the bridge.
 
 from __future__ import annotations
 
+from shlex import quote as sh
+
 from ..findings import Finding
 from ..tables import optional_int
 from ..journeys import LOCAL
@@ -56,11 +58,11 @@ def _finding(context, bridge: str, port: str, vlan, group) -> Finding:
         uplinks = [p for p in topology.ports(bridge) if topology.graph.nodes[p].get("role") == "uplink"]
         for uplink in uplinks:
             recommendations.append(f"If VLAN {vid} should reach the network, add it to {uplink}: "
-                                   f"bridge vlan add dev {uplink} vid {vid} (and make it persistent, for "
+                                   f"bridge vlan add dev {sh(uplink)} vid {vid} (and make it persistent, for "
                                    f"example bridge-vids in /etc/network/interfaces on Proxmox).")
         recommendations.append(f"Or give the guest on {port} a VLAN that the uplink carries.")
     elif vid is not None:
-        recommendations.append(f"Add VLAN {vid} to {port}: bridge vlan add dev {port} vid {vid}, or tag the "
+        recommendations.append(f"Add VLAN {vid} to {port}: bridge vlan add dev {sh(port)} vid {vid}, or tag the "
                                f"frames with a VLAN that {port} carries.")
     return Finding(code=CODE, severity="error", summary=summary, lost_at=bridge, bridge=bridge, port=port,
                    vlan=vid, mac=group.iloc[0]["src_mac"], evidence=items, recommendations=recommendations)

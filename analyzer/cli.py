@@ -27,6 +27,16 @@ EPILOG = """exit status:
 """
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {text}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="l2trace",
@@ -55,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
                               "DIR/topology.graphml, creating DIR; redacted with --redact")
     analyze.add_argument("--capture", action="append", default=[], metavar="NAME=FILE",
                          help="take FILE as captured on interface NAME (repeatable)")
-    analyze.add_argument("--window", type=float, default=0.1, metavar="SECONDS",
+    analyze.add_argument("--window", type=_positive_seconds, default=0.1, metavar="SECONDS",
                          help="maximum time for one frame to cross the host; sightings further "
                               "apart belong to separate journeys (default: 0.1)")
     analyze.add_argument("--fail-on", choices=("error", "warning"),
@@ -71,10 +81,14 @@ def _parser() -> argparse.ArgumentParser:
                               "without it)")
     analyze.add_argument("-q", "--quiet", action="store_true", help="print only the report and errors")
     analyze.add_argument("-v", "--verbose", action="count", default=0,
-                         help="more detail: info findings, then debug logging")
+                         help="-v: also info findings, every evidence frame, the files read and "
+                              "progress messages; -vv: also debug logging")
 
     inspect = commands.add_parser(
         "inspect", help="say what each file is: capture format, interfaces, frames, time range",
+        epilog="exit status:\n  0  at least one file is a capture or a known command output\n"
+               "  2  usage error, or no file could be used",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Describe each file without analysing the case: for a capture its format, link "
                     "types, interfaces, frame count, time range, clock offset against the other "
                     "captures given, and warnings; for other files the command output recognised.")
@@ -182,6 +196,10 @@ def _analyze(args) -> int:
     except ValueError as error:
         log.error("%s", error)
         return EXIT_USAGE
+    for path, name in overrides.items():
+        if not Path(path).is_file():
+            log.error("--capture %s=%s: file not found", name, path)
+            return EXIT_USAGE
     progress = _Progress(sys.stderr.isatty() and not args.quiet)
     try:
         case = load_case(args.paths, overrides, window=args.window, progress=progress)
@@ -230,6 +248,10 @@ def main(argv: list[str] | None = None) -> int:
     handler = logging.StreamHandler()
     handler.setFormatter(_CleanFormatter("l2trace: %(levelname)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler])
+    if level > logging.INFO:
+        # The reports list every capture warning with its file; printing them
+        # on stderr as well would say everything twice.
+        logging.getLogger("analyzer.captures").setLevel(logging.ERROR)
     if args.command == "analyze":
         return _analyze(args)
     if args.command == "inspect":

@@ -109,13 +109,20 @@ def _ipv6_key(text: str) -> str | None:
 def find_host_names(paths) -> list[str]:
     """Read host names from ``hostname`` and ``etc/hostname`` files in the given folders.
 
-    A sosreport keeps the host's name in both; a plain folder of captures has neither.
+    A sosreport keeps the host's name in both; a plain folder of captures has
+    neither. Folders directly inside a given folder are searched too, so that a
+    case folder holding a sosreport folder is covered.
     """
     names = []
+    folders = []
     for path in paths:
         folder = Path(path)
-        if not folder.is_dir():
-            continue
+        if folder.is_dir():
+            # The folder itself, and the sosreport folders directly in it.
+            folders.append(folder)
+            folders.extend(sorted(child for child in folder.iterdir()
+                                  if child.is_dir() and not child.is_symlink()))
+    for folder in folders:
         for candidate in (folder / "hostname", folder / "etc" / "hostname"):
             try:
                 text = candidate.read_text(encoding="utf-8", errors="replace")

@@ -59,7 +59,8 @@ def summary_lines(case) -> list[tuple[str, str]]:
     elif case.verdict == "no-loss-found":
         fix = "Nothing to change on this host for the captured span."
     else:
-        fix = "Collect the missing inputs listed under \"What to collect next time\" and run l2trace again."
+        fix = ("Collect what the report says is missing (the HTML and Markdown reports list the "
+               "captures and command outputs to add) and run l2trace again.")
     return [("What", _what(case)), ("Why", why), ("Fix", fix)]
 
 

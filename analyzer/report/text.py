@@ -75,13 +75,25 @@ def _inputs(case, colour: bool, verbose: bool) -> list[str]:
             lines.append(f"  {clean(item.source)} ({item.kind})")
     elif case.outputs:
         lines.append(f"Command outputs: {len(case.outputs)} read (-v lists them)")
-    if case.warnings:
+    unused = [w for w in case.warnings if w.endswith(NOT_USED)]
+    warnings = [w for w in case.warnings if not w.endswith(NOT_USED)]
+    if warnings:
         lines.append("Warnings:")
-        lines += [_paint(f"  {clean(w)}", "warning", colour) for w in case.warnings]
+        lines += [_paint(f"  {clean(w)}", "warning", colour) for w in warnings]
+    if unused and verbose:
+        lines.append("Files not used:")
+        lines += [f"  {clean(w[: -len(NOT_USED)].rstrip(': '))}" for w in unused]
+    elif unused:
+        lines.append(f"Files not used: {len(unused)}, neither captures nor known command output "
+                     f"(-v lists them)")
     if case.replay_notes and verbose:
         lines.append("Replay notes:")
         lines += [f"  {clean(n)}" for n in case.replay_notes]
     return lines
+
+
+# The end of the message discovery gives a file it does not recognise.
+NOT_USED = "not a capture and not a known command output"
 
 
 def render_text(case, colour: bool = False, verbose: bool = False) -> str:

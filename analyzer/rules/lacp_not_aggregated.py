@@ -11,6 +11,7 @@ from __future__ import annotations
 from shlex import quote as sh
 
 from ..findings import Finding
+from ..lacpdu import read_lacpdus
 from ._evidence import evidence
 
 CODE = "lacp-not-aggregated"
@@ -18,12 +19,29 @@ SLOW_PROTOCOLS_ETHERTYPE = 0x8809
 ZERO_MAC = "00:00:00:00:00:00"
 
 
-def _lacpdu_counts(context, members: list[str]) -> tuple[int, int, list]:
+def _describe(lacpdu: dict | None) -> str:
+    if lacpdu is None:
+        return ""
+    actor, partner = lacpdu["actor"], lacpdu["partner"]
+    return (f": actor {actor['system']} state {','.join(actor['state_names']) or 'none'}; "
+            f"partner {partner['system']} state {','.join(partner['state_names']) or 'none'}")
+
+
+def _lacpdus(context, members: list[str]) -> tuple[int, int, list, list[dict]]:
+    """Count the LACPDUs sent and received on the members and decode the first few of each."""
     sightings = context.sightings
     lacp = sightings[(sightings["ethertype"] == SLOW_PROTOCOLS_ETHERTYPE) & sightings["point"].isin(members)]
-    sent = lacp[lacp["direction"] != "in"]
-    received = lacp[lacp["direction"] == "in"]
-    return len(sent), len(received), [evidence(row, f"LACPDU leaves by {row['point']}") for _, row in sent.head(2).iterrows()]
+    sent = lacp[lacp["direction"] != "in"].head(2)
+    received = lacp[lacp["direction"] == "in"].head(2)
+    items, decoded = [], []
+    for rows, what in ((sent, "leaves by"), (received, "arrives on")):
+        for _, row in rows.iterrows():
+            lacpdu = read_lacpdus(row["file"], {int(row["frame"])}).get(int(row["frame"]))
+            if lacpdu is not None:
+                decoded.append(lacpdu)
+            items.append(evidence(row, f"LACPDU {what} {row['point']}{_describe(lacpdu)}"))
+    counts = lacp["direction"].eq("in")
+    return int((~counts).sum()), int(counts.sum()), items, decoded
 
 
 def find(context) -> list[Finding]:
@@ -37,7 +55,7 @@ def find(context) -> list[Finding]:
         no_partner = sorted(m for m, state in members.items() if state["partner"] in (ZERO_MAC,))
         if not unselected and not no_partner:
             continue
-        sent, received, items = _lacpdu_counts(context, list(members))
+        sent, received, items, _ = _lacpdus(context, list(members))
         stuck = topology.can_transmit(aggregate) is False
         parts = []
         if unselected:

@@ -6,7 +6,9 @@ diagnose); the command line and notebooks both use it.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -207,6 +209,41 @@ def _more(count: int, attribute: str) -> str:
     return f"<p>{count - HTML_ROWS} more in <code>case.{attribute}</code></p>"
 
 
+def drop_duplicate_files(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Keep one of each set of files with identical content; return the kept paths and (copy, original) pairs.
+
+    The same capture sent twice under two names would double every sighting.
+    Only files of equal size are hashed, so distinct captures cost one stat
+    each. A copy that is compressed differently is not recognised.
+    """
+    by_size: dict[int, list[str]] = {}
+    for path in paths:
+        try:
+            by_size.setdefault(os.stat(path).st_size, []).append(path)
+        except OSError:
+            by_size.setdefault(-1, []).append(path)
+    duplicates: dict[str, str] = {}
+    for size, same_size in by_size.items():
+        if size <= 0 or len(same_size) < 2:
+            continue
+        seen: dict[str, str] = {}
+        for path in same_size:
+            digest = hashlib.sha256()
+            try:
+                with open(path, "rb") as handle:
+                    for block in iter(lambda: handle.read(1 << 20), b""):
+                        digest.update(block)
+            except OSError:
+                continue
+            key = digest.hexdigest()
+            if key in seen:
+                duplicates[path] = seen[key]
+            else:
+                seen[key] = path
+    kept = [p for p in paths if p not in duplicates]
+    return kept, [(copy, original) for copy, original in duplicates.items()]
+
+
 def _parse_outputs(outputs: list[tuple[str, str]], warnings: list[str]) -> list[Parsed]:
     import importlib
     parsed = []
@@ -253,7 +290,10 @@ def load_case(paths, captures: dict[str, str] | None = None, *, window: float = 
     warnings.extend(topology.warnings)
 
     capture_files = []
-    for path in found.captures:
+    captures_found, duplicates = drop_duplicate_files(found.captures)
+    warnings.extend(f"{copy}: same content as {original}; analysed once, as {original}"
+                    for copy, original in duplicates)
+    for path in captures_found:
         callback = (lambda done, total, p=path: progress(p, done, total)) if progress else None
         capture = read_capture(path, progress=callback)
         capture_files.append(capture)

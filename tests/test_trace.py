@@ -116,3 +116,13 @@ def test_counterfactual_flooding_bridge(founding):
     assert not [f for f in flooding.finding_list if f.code == "fdb-ingress-port-drop"]
     # The case itself is unchanged.
     assert founding.verdict == "fdb-ingress-port-drop"
+
+
+def test_duplicate_capture_read_once(tmp_path):
+    case_dir = shared_path("cases", "C01")
+    shutil.copytree(case_dir, tmp_path / "case")
+    shutil.copy(case_dir / "captures" / "eth1.pcap", tmp_path / "case" / "captures" / "eth1-again.pcap")
+    case = load_case(tmp_path / "case")
+    assert len(case.captures) == 4
+    assert any("eth1-again.pcap: same content as" in w for w in case.warnings)
+    assert case.verdict == "fdb-ingress-port-drop"

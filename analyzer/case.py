@@ -227,7 +227,8 @@ def drop_duplicate_files(paths: list[str]) -> tuple[list[str], list[tuple[str, s
         if size <= 0 or len(same_size) < 2:
             continue
         seen: dict[str, str] = {}
-        for path in same_size:
+        # The shortest name is kept: "eth1.pcap" rather than "eth1 (copy).pcap".
+        for path in sorted(same_size, key=lambda p: (len(os.path.basename(p)), p)):
             digest = hashlib.sha256()
             try:
                 with open(path, "rb") as handle:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from .crosscheck import cross_check
 from .findings import SEVERITY_RANK, Finding
 from .rules import RULES, Context
 
@@ -26,6 +27,7 @@ def diagnose(context: Context) -> tuple[list[Finding], str]:
                                             f"its result is missing (see the log)"))
     order = {rule.CODE: index for index, rule in enumerate(RULES)}
     findings.sort(key=lambda f: (-SEVERITY_RANK.get(f.severity, 0), order.get(f.code, len(order))))
+    cross_check(context, findings)
     errors = [f for f in findings if f.severity == "error" and f.code != UNKNOWN]
     if errors:
         return findings, errors[0].code

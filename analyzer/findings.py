@@ -44,6 +44,12 @@ class Finding:
     evidence: list[Evidence] = field(default_factory=list)
     recommendations: list[str] = field(default_factory=list)
     explanation: str | None = None
+    confidence: str = "inferred"
+    """"confirmed" (a saved output agrees), "inferred" (captures only) or "conflicting"."""
+    counterfactual: str | None = None
+    """What the replay says would have happened to the lost frames with the fix applied."""
+    related: list[str] = field(default_factory=list)
+    """Codes of findings that are consequences of this one."""
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -126,3 +126,24 @@ def test_duplicate_capture_read_once(tmp_path):
     assert len(case.captures) == 4
     assert any("eth1-again.pcap: same content as" in w for w in case.warnings)
     assert case.verdict == "fdb-ingress-port-drop"
+
+
+def test_drop_finding_cross_checks(founding):
+    drop = [f for f in founding.finding_list if f.code == "fdb-ingress-port-drop"][0]
+    # The FDB saved after the captures also has the VM's MAC on team0.
+    assert drop.confidence == "confirmed"
+    assert drop.related == ["broadcast-echo", "fdb-mac-move"]
+    assert "3 of the 3 dropped frames would have been forwarded to vnet1" in drop.counterfactual
+    assert "ageing_time 0 on br-vm, 3 of the 3 would have been flooded" in drop.counterfactual
+
+
+def test_drop_finding_conflicting_snapshot(tmp_path):
+    case_dir = shared_path("cases", "C01")
+    shutil.copytree(case_dir / "captures", tmp_path / "captures")
+    (tmp_path / "outputs").mkdir()
+    shutil.copy(case_dir / "outputs" / "ip_-d_link.txt", tmp_path / "outputs")
+    shutil.copy(case_dir / "outputs" / "bridge_fdb_show_before.txt", tmp_path / "outputs" / "bridge_fdb_show.txt")
+    case = load_case(tmp_path)
+    drop = [f for f in case.finding_list if f.code == "fdb-ingress-port-drop"][0]
+    assert drop.confidence == "conflicting"
+    assert "A saved FDB disagrees" in drop.summary

@@ -98,7 +98,8 @@ def _findings(case) -> list[dict]:
     rows = []
     for finding in case.finding_list:
         rows.append({"code": finding.code, "severity": finding.severity, "summary": finding.summary,
-                     "explanation": finding.explanation,
+                     "explanation": finding.explanation, "confidence": finding.confidence,
+                     "counterfactual": finding.counterfactual, "related": list(finding.related),
                      "recommendations": [split_commands(r) for r in finding.recommendations]})
     return rows
 

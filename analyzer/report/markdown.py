@@ -80,7 +80,12 @@ def _findings(c: dict) -> list[str]:
            "Open the named file in Wireshark and apply the first filter; the second finds the same "
            "frame by addresses, ARP opcode and time.", ""]
     for finding in c["findings"]:
-        out += [f"### {md(finding['code'])} ({finding['severity']})", "", md_block(finding["summary"]), ""]
+        out += [f"### {md(finding['code'])} ({finding['severity']}, {finding['confidence']})", "",
+                md_block(finding["summary"]), ""]
+        if finding["counterfactual"]:
+            out += [f"*{md_block(finding['counterfactual'])}*", ""]
+        if finding["related"]:
+            out += [f"Consequences of this: {md(', '.join(finding['related']))}.", ""]
         rows = [e for e in c["evidence"] if e["code"] == finding["code"]]
         if rows:
             out += ["| capture point | file | frame | time | what it shows | Wireshark display filters |",

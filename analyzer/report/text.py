@@ -29,8 +29,13 @@ def _findings(case, colour: bool, verbose: bool) -> list[str]:
     for finding in case.finding_list:
         if finding.severity == "info" and not verbose and finding.code != "no-loss-found":
             continue
-        lines.append(_paint(f"[{finding.severity}] {finding.code}", finding.severity, colour))
+        lines.append(_paint(f"[{finding.severity}] {finding.code}", finding.severity, colour)
+                     + f" ({finding.confidence})")
         lines.append(f"  {clean(finding.summary)}")
+        if finding.counterfactual:
+            lines.append(f"  {clean(finding.counterfactual)}")
+        if finding.related:
+            lines.append(f"  Consequences of this: {', '.join(finding.related)}.")
         shown = finding.evidence if verbose else finding.evidence[:EVIDENCE_LINES]
         for item in shown:
             lines.append(f"  - {frame_ref(item)}: {clean(item.note)}")

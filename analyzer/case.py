@@ -245,6 +245,25 @@ def drop_duplicate_files(paths: list[str]) -> tuple[list[str], list[tuple[str, s
     return kept, [(copy, original) for copy, original in duplicates.items()]
 
 
+# `sos clean` replaces every MAC with one under this prefix ("SOS" in ASCII).
+SOS_CLEAN_MAC_PREFIX = "53:4f:53:"
+
+
+def _cleaned_outputs(parsed: list[Parsed]) -> list[str]:
+    """Warn about outputs whose MACs `sos clean` rewrote: they cannot match the captures."""
+    warnings = []
+    for item in parsed:
+        if "mac" not in item.table or item.table.empty:
+            continue
+        macs = item.table["mac"].dropna().astype(str)
+        cleaned = macs.str.lower().str.startswith(SOS_CLEAN_MAC_PREFIX)
+        if cleaned.any():
+            warnings.append(f"{item.source}: {int(cleaned.sum())} MACs begin with {SOS_CLEAN_MAC_PREFIX[:-1]}, "
+                            f"the prefix sos clean writes; they will not match the MACs in the captures "
+                            f"(ask for the sosreport before cleaning, or clean the captures with the same map)")
+    return warnings
+
+
 def _parse_outputs(outputs: list[tuple[str, str]], warnings: list[str]) -> list[Parsed]:
     import importlib
     parsed = []
@@ -287,6 +306,7 @@ def load_case(paths, captures: dict[str, str] | None = None, *, window: float = 
             found.captures.append(path)
     warnings = list(found.skipped)
     parsed = _parse_outputs(found.outputs, warnings)
+    warnings.extend(_cleaned_outputs(parsed))
     topology = build_topology(parsed)
     warnings.extend(topology.warnings)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import os
 import weakref
 from dataclasses import dataclass, field
@@ -114,6 +115,26 @@ def read_text(path: Path, limit: int | None = None) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
+# What a shell or a command prints instead of output when it could not run.
+# sos and hand-made collections save it in place of the output.
+FAILED_COMMAND = re.compile(
+    r"(command not found|No such file or directory|Operation not permitted|Permission denied"
+    r"|Cannot find device|does not exist|not supported|Object \"\S+\" is unknown)", re.IGNORECASE)
+FAILED_COMMAND_BYTES = 512
+
+
+def failed_command(path: Path) -> str | None:
+    """Return the error line when a small text file holds only a command's failure message."""
+    try:
+        text = read_text(path, FAILED_COMMAND_BYTES).strip()
+    except OSError:
+        return None
+    lines = text.splitlines()
+    if not lines or len(lines) > 3:
+        return None
+    return lines[0].strip() if FAILED_COMMAND.search(lines[0]) else None
+
+
 def detect_output(path: Path, modules) -> str | None:
     """Return the first parser module whose detect() accepts the start of the file, or None."""
     kinds = detect_outputs(path, modules)
@@ -179,6 +200,13 @@ def discover(paths: list[str]) -> Discovered:
                 continue
             if size > MAX_TEXT_BYTES:
                 found.skipped.append(f"{path}: {size} bytes, too large for command output; skipped")
+                continue
+            failure = failed_command(path) if size < FAILED_COMMAND_BYTES else None
+            if size == 0:
+                found.skipped.append(f"{path}: empty file")
+                continue
+            if failure:
+                found.skipped.append(f"{path}: the saved command failed ({failure}); nothing to read")
                 continue
             kinds = detect_outputs(path, modules)
             for kind in kinds:

@@ -7,6 +7,7 @@ other file: the command output it was recognised as, or that it was not.
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pandas as pd
 
 from .captures import is_capture, read_capture
 from .clocks import align_clocks
-from .discover import detect_output, parser_modules
+from .discover import detect_output, parser_modules, read_text
 from .report.common import clean, clock, day
 
 LINK_TYPE_NAMES = {1: "Ethernet", 113: "Linux cooked (SLL)", 276: "Linux cooked v2 (SLL2)"}
@@ -30,8 +31,13 @@ def inspect_files(paths: list[str]) -> list[dict]:
             continue
         if not is_capture(path):
             kind = detect_output(Path(path), modules)
-            results.append({"file": path, "kind": "output" if kind else "unknown", "format": kind,
-                            "warnings": [] if kind else [f"{path}: not a capture and not a known command output"]})
+            if not kind:
+                results.append({"file": path, "kind": "unknown", "format": None,
+                                "warnings": [f"{path}: not a capture and not a known command output"]})
+                continue
+            parsed = importlib.import_module(f"analyzer.parsers.{kind}").parse(read_text(Path(path)), source=path)
+            results.append({"file": path, "kind": "output", "format": kind, "records": int(len(parsed.table)),
+                            "warnings": list(parsed.warnings)})
             continue
         capture = read_capture(path)
         frames = capture.frames
@@ -81,7 +87,7 @@ def render_inspection(results: list[dict], format: str = "text") -> str:
             if result["clock_offset"]:
                 lines.append(f"  clock offset: {result['clock_offset']:+.6f} s against the largest capture given")
         elif result["kind"] == "output":
-            lines.append(f"  command output: {result['format']}")
+            lines.append(f"  command output: {result['format']}, {result['records']} records")
         for warning in result["warnings"]:
             lines.append(f"  warning: {clean(warning)}")
     return "\n".join(lines) + "\n"

@@ -32,6 +32,8 @@ def test_inspect_cooked_and_output():
     assert results[0]["link_types"] == [276]
     assert results[1]["kind"] == "output"
     assert results[1]["format"] == "ip_link"
+    assert results[1]["records"] == 6
+    assert results[1]["warnings"] == []
 
 
 def test_inspect_clock_offset(tmp_path):

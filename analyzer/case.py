@@ -245,6 +245,9 @@ def drop_duplicate_files(paths: list[str]) -> tuple[list[str], list[tuple[str, s
     return kept, [(copy, original) for copy, original in duplicates.items()]
 
 
+# LINKTYPE_LINUX_SLL and LINKTYPE_LINUX_SLL2.
+COOKED_LINK_TYPES = (113, 276)
+
 # `sos clean` replaces every MAC with one under this prefix ("SOS" in ASCII).
 SOS_CLEAN_MAC_PREFIX = "53:4f:53:"
 
@@ -320,6 +323,12 @@ def load_case(paths, captures: dict[str, str] | None = None, *, window: float = 
         capture_files.append(capture)
         log.info("read %s: %d frames", path, len(capture.frames))
     sightings, summaries = build_sightings(capture_files, topology, overrides)
+    cooked = [c.file for c in summaries if c.link_type in COOKED_LINK_TYPES]
+    if cooked:
+        warnings.append(f"{', '.join(cooked)}: Linux cooked captures (tcpdump -i any) do not record the "
+                        f"destination MAC of frames the host sent; it is taken from other sightings of "
+                        f"the same frame, or for ARP replies from the ARP target address, and is unknown "
+                        f"otherwise")
     sightings, offsets, clock_notes = align_clocks(sightings)
     for summary in summaries:
         summary.clock_offset = offsets.get(summary.file, 0.0)

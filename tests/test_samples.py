@@ -114,3 +114,9 @@ def test_console_script_matches_module():
                             capture_output=True, text=True, cwd=REPO, timeout=300)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["verdict"] == _report("roundrobin-flood")["verdict"]
+
+
+def test_cooked_capture_limit_stated():
+    report = _report("roundrobin-flood-any")
+    assert any("do not record the destination MAC" in w for w in report["warnings"])
+    assert not any("do not record the destination MAC" in w for w in _report("roundrobin-flood")["warnings"])

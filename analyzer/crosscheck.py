@@ -107,11 +107,48 @@ def _confidence(context, finding) -> str:
     return "conflicting"
 
 
+# Kernel and teamd log events that support a finding, by finding code.
+LOG_EVENTS = {
+    "broadcast-echo": ("own-address",),
+    "frame-reflected": ("own-address",),
+    "fdb-ingress-port-drop": ("own-address",),
+    "inactive-port-drop": ("active-change", "link-down", "link-up"),
+    "lacp-not-aggregated": ("link-down", "link-up"),
+    "stp-bpdu-toward-switch": ("port-state",),
+}
+MAX_LOG_LINES = 5
+
+
+def _log_lines(context, finding) -> list[str]:
+    """Return the log lines about the finding's port or bridge, for the events that support it."""
+    events = LOG_EVENTS.get(finding.code)
+    if not events:
+        return []
+    names = {finding.port, finding.bridge, finding.lost_at} - {None}
+    names |= set(context.topology.members(finding.port)) if finding.port in context.topology.graph else set()
+    lines = []
+    for item in context.outputs:
+        if item.kind not in ("kernel_log", "teamd_log") or item.table.empty or "event" not in item.table:
+            continue
+        table = item.table
+        devices = table["device"] if "device" in table else None
+        ports = table["port"] if "port" in table else None
+        mask = table["event"].isin(events)
+        if devices is not None and ports is not None:
+            mask &= devices.isin(names) | ports.isin(names)
+        for row in table[mask].head(MAX_LOG_LINES - len(lines)).itertuples(index=False):
+            lines.append(f"{item.source}:{row.line}: {row.message}")
+        if len(lines) >= MAX_LOG_LINES:
+            break
+    return lines
+
+
 def cross_check(context, findings: list) -> None:
-    """Add counterfactuals, confidence and related codes to the findings in place."""
+    """Add counterfactuals, confidence, related codes and log lines to the findings in place."""
     codes = {f.code for f in findings}
     for finding in findings:
         finding.related = [c for c in CONSEQUENCES.get(finding.code, ()) if c in codes]
+        finding.log_evidence = _log_lines(context, finding)
         try:
             finding.confidence = _confidence(context, finding)
             if finding.code in ("fdb-ingress-port-drop", "hairpin-drop") and finding.port not in (None, LOCAL):

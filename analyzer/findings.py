@@ -50,6 +50,8 @@ class Finding:
     """What the replay says would have happened to the lost frames with the fix applied."""
     related: list[str] = field(default_factory=list)
     """Codes of findings that are consequences of this one."""
+    log_evidence: list[str] = field(default_factory=list)
+    """Kernel or teamd log lines that support the finding, each as "FILE:LINE: message"."""
 
     def to_dict(self) -> dict:
         return asdict(self)

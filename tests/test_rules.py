@@ -103,3 +103,18 @@ def test_arp_flux_host_request_answered(arp_flux):
     transactions = arp_flux.arp_transactions.set_index("requester_ip")
     assert transactions.loc["203.0.113.9", "fate"] == "answered"
     assert transactions.loc["203.0.113.9", "requester_port"] == "(local)"
+
+
+def test_failover_cites_teamd_log(failover):
+    error = [f for f in _findings(failover, "inactive-port-drop") if f.severity == "error"][0]
+    assert any('Changed active port to "p1p2"' in line for line in error.log_evidence)
+    assert all(line.startswith(str(shared_path("cases", "F07", "outputs"))) for line in error.log_evidence)
+
+
+def test_echo_cites_own_address_log():
+    from conftest import REPO
+    case = load_case(REPO / "tests" / "data" / "cases" / "bond-balance-rr-flood")
+    echo = _findings(case, "broadcast-echo")[0]
+    assert echo.log_evidence
+    assert "received packet on bond0 with own address as source address" in echo.log_evidence[0]
+    assert echo.log_evidence[0].split(":")[1] == "140"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from shlex import quote
 
 from ..replay import snapshots_by_role
 
@@ -14,6 +15,8 @@ COMMAND = re.compile(
     r"|tcpdump\s+-|ethtool\s+|sysctl\s+)[^()]*?(?=\s+\(|\)|[.;]?$|[.;]\s)")
 
 SNAPLEN = 128  # bytes per frame: every header l2trace reads, and little payload
+# Interface names in the suggested commands come from the customer's files and go through shlex.quote:
+# "a;reboot" is a valid Linux interface name, and the engineer pastes these lines into a shell.
 
 
 def split_commands(text: str) -> list[tuple[str, bool]]:
@@ -46,7 +49,7 @@ def capture_interfaces(case) -> list[dict]:
         kind = data.get("kind") or "interface"
         role = data.get("role") or ("bridge" if kind == "bridge" else "")
         rows.append({"name": name, "kind": kind, "role": role, "captured": name in captured,
-                     "command": f"tcpdump -i {name} -w {name}.pcap -s {SNAPLEN}"})
+                     "command": f"tcpdump -i {quote(name)} -w {quote(name + '.pcap')} -s {SNAPLEN}"})
     return rows
 
 
@@ -70,13 +73,13 @@ def output_advice(case) -> list[dict]:
     topology = case.topology_model
     for name, data in sorted(topology.graph.nodes(data=True)):
         if data.get("kind") == "team":
-            rows.append({"command": f"teamdctl {name} state dump > teamdctl_{name}_state_dump.json",
+            rows.append({"command": f"teamdctl {quote(name)} state dump > {quote(f'teamdctl_{name}_state_dump.json')}",
                          "why": f"the running runner and active port of {name}",
                          "present": _present(case, "teamdctl_state_dump", "teamdctl_state_view")})
-            rows.append({"command": f"teamdctl {name} config dump > teamdctl_{name}_config_dump.json",
+            rows.append({"command": f"teamdctl {quote(name)} config dump > {quote(f'teamdctl_{name}_config_dump.json')}",
                          "why": f"the configured runner of {name}", "present": _present(case, "teamdctl_config_dump")})
         elif data.get("kind") == "bond":
-            rows.append({"command": f"cat /proc/net/bonding/{name} > proc_net_bonding_{name}.txt",
+            rows.append({"command": f"cat {quote('/proc/net/bonding/' + name)} > {quote(f'proc_net_bonding_{name}.txt')}",
                          "why": f"the mode, active slave and LACP state of {name}",
                          "present": any("bonding" in item.kind for item in case.outputs)})
     if any(d.get("vlan_filtering") for _, d in topology.graph.nodes(data=True)):

@@ -100,6 +100,7 @@ def _findings(case) -> list[dict]:
         rows.append({"code": finding.code, "severity": finding.severity, "summary": finding.summary,
                      "explanation": finding.explanation, "confidence": finding.confidence,
                      "counterfactual": finding.counterfactual, "related": list(finding.related),
+                     "log_evidence": list(finding.log_evidence),
                      "recommendations": [split_commands(r) for r in finding.recommendations]})
     return rows
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import warnings
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,11 @@ CAPTIONS = {
 
 def _png(figure) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    with warnings.catch_warnings():
+        # Names from the inputs may contain control characters, which no font has; matplotlib's
+        # warning about the missing glyph would print them raw on the terminal.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     return buffer.getvalue()
 
 

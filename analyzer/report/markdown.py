@@ -86,6 +86,8 @@ def _findings(c: dict) -> list[str]:
             out += [f"*{md_block(finding['counterfactual'])}*", ""]
         if finding["related"]:
             out += [f"Consequences of this: {md(', '.join(finding['related']))}.", ""]
+        if finding["log_evidence"]:
+            out += ["Log lines that agree:", ""] + [f"- {md(entry)}" for entry in finding["log_evidence"]] + [""]
         rows = [e for e in c["evidence"] if e["code"] == finding["code"]]
         if rows:
             out += ["| capture point | file | frame | time | what it shows | Wireshark display filters |",

@@ -36,6 +36,8 @@ def _findings(case, colour: bool, verbose: bool) -> list[str]:
             lines.append(f"  {clean(finding.counterfactual)}")
         if finding.related:
             lines.append(f"  Consequences of this: {', '.join(finding.related)}.")
+        for entry in finding.log_evidence[: None if verbose else 2]:
+            lines.append(f"  - log {clean(entry)}")
         shown = finding.evidence if verbose else finding.evidence[:EVIDENCE_LINES]
         for item in shown:
             lines.append(f"  - {frame_ref(item)}: {clean(item.note)}")

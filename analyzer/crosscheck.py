@@ -1,7 +1,7 @@
 """Checks across findings: counterfactual replays, confidence, and links from causes to consequences.
 
 For each drop finding the replay runs again with the fix applied, and the
-finding says whether the lost frames would then have left by the port they
+finding states whether the lost frames would then have left by the port they
 were meant for. Confidence is "confirmed" when a saved output taken from the
 host agrees with what the captures show, "conflicting" when it disagrees, and
 "inferred" when only the captures speak.

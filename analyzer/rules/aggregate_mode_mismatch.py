@@ -1,8 +1,8 @@
 """aggregate-mode-mismatch: a team or bond runs another runner or mode than its configuration names.
 
 The configuration (NetworkManager keyfile, ``nmcli connection show`` output,
-ifcfg file) says what the administrator intended; teamdctl, /proc/net/bonding
-or ``ip -d link`` say what runs. A profile changed but never reapplied, or a
+ifcfg file) records what the administrator intended, while teamdctl,
+/proc/net/bonding and ``ip -d link`` show what runs. A profile changed but never reapplied, or a
 second tool that set the device up, leaves them apart.
 """
 

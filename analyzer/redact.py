@@ -53,8 +53,10 @@ IPV4_COLUMNS = ("arp_spa", "arp_tpa", "ip_src", "ip_dst")
 _HEX = r"[0-9A-Fa-f]"
 # Colon- or dash-separated MACs (a backslash may precede a dash in escaped
 # Markdown), and the Cisco dotted form 5254.006b.2e01.
+# A MAC may follow a word and a colon, as in the kernel's "(addr:00:50:56:9a:10:24, vlan:0)",
+# but not a hex digit and a colon, which would be the inside of a longer address.
 MAC_PATTERN = re.compile(
-    rf"(?<![0-9A-Za-z:.\\-])(?:{_HEX}{{2}}(?::{_HEX}{{2}}){{5}}|{_HEX}{{2}}(?:\\?-{_HEX}{{2}}){{5}}"
+    rf"(?:(?<![0-9A-Za-z:.\\-])|(?<=[g-zG-Z]:))(?:{_HEX}{{2}}(?::{_HEX}{{2}}){{5}}|{_HEX}{{2}}(?:\\?-{_HEX}{{2}}){{5}}"
     rf"|{_HEX}{{4}}\.{_HEX}{{4}}\.{_HEX}{{4}})(?![0-9A-Za-z:]|[.-][0-9A-Za-z])")
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 IPV4_PATTERN = re.compile(rf"(?<![\w.\\]){_OCTET}(?:\\?\.{_OCTET}){{3}}(?![\w]|\\?\.\d)")
@@ -438,7 +440,8 @@ def _redact_finding(redactor: Redactor, finding: Finding) -> Finding:
     evidence = [Evidence(point=redactor.text(e.point), file=redactor.text(e.file), frame=e.frame,
                          time=e.time, note=redactor.text(e.note)) for e in finding.evidence]
     fields = {name: redactor.value(getattr(finding, name))
-              for name in ("summary", "lost_at", "mac", "bridge", "port", "recommendations", "explanation")}
+              for name in ("summary", "lost_at", "mac", "bridge", "port", "recommendations", "explanation",
+                           "counterfactual", "related", "log_evidence")}
     return dataclasses.replace(finding, evidence=evidence, **fields)
 
 

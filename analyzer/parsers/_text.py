@@ -12,6 +12,7 @@ import pandas as pd
 # unpadded form found in bridge ids such as "8000.52:54:0:f9:71:91".
 MAC_RE = re.compile(r"^[0-9A-Fa-f]{1,2}(?::[0-9A-Fa-f]{1,2}){5}$")
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _TRUE_WORDS = {"on", "yes", "true", "up", "1"}
 _FALSE_WORDS = {"off", "no", "false", "down", "0"}
 
@@ -140,6 +141,8 @@ def build_table(rows: list[dict[str, Any]], schema: Mapping[str, str]) -> pd.Dat
     for name, kind in schema.items():
         values = [row.get(name) for row in rows]
         if kind == "int":
+            # pandas' Int64 cannot hold a number beyond 64 bits, which only a damaged file has: it becomes missing.
+            values = [None if isinstance(v, int) and not _INT64_MIN <= v <= _INT64_MAX else v for v in values]
             columns[name] = pd.Series(values, dtype="Int64")
         elif kind == "bool":
             columns[name] = pd.Series([bool(v) for v in values], dtype="bool")

@@ -77,7 +77,7 @@ def parse(text: str, source: str = "<text>") -> Parsed:
         value = []
     rows = []
     for position, entry in enumerate(value or [], start=1):
-        if not isinstance(entry, dict) or "ifname" not in entry:
+        if not isinstance(entry, dict) or not isinstance(entry.get("ifname"), str):
             warnings.append(
                 f"{source}: element {position}: expected an interface object with 'ifname'. Element skipped."
             )
@@ -110,7 +110,7 @@ def _row(entry: dict[str, Any], position: int) -> dict[str, Any]:
         "name": entry.get("ifname"),
         "link": link,
         "link_ifindex": link_index,
-        "flags": list(entry.get("flags") or []),
+        "flags": [str(flag) for flag in _list(entry.get("flags"))],
         "mtu": to_int(entry.get("mtu")),
         "qdisc": entry.get("qdisc"),
         "master": entry.get("master"),
@@ -121,13 +121,14 @@ def _row(entry: dict[str, Any], position: int) -> dict[str, Any]:
         "promiscuity": to_int(entry.get("promiscuity")),
     }
 
-    linkinfo = entry.get("linkinfo") or {}
-    kind = linkinfo.get("info_kind")
-    slave_kind = linkinfo.get("info_slave_kind")
+    # A damaged file can put any JSON type anywhere, so each value is used only if it has the expected type.
+    linkinfo = _object(entry.get("linkinfo"))
+    kind = _string(linkinfo.get("info_kind"))
+    slave_kind = _string(linkinfo.get("info_slave_kind"))
     if slave_kind:
         slave_kind = f"{slave_kind}_slave"
-    kind_data = linkinfo.get("info_data") or {}
-    slave_data = linkinfo.get("info_slave_data") or {}
+    kind_data = _object(linkinfo.get("info_data"))
+    slave_data = _object(linkinfo.get("info_slave_data"))
     row["kind"] = kind
     row["slave_kind"] = slave_kind
     row.update(typed_columns(kind, kind_data, slave_kind, slave_data))
@@ -141,6 +142,18 @@ def _row(entry: dict[str, Any], position: int) -> dict[str, Any]:
     row["attributes"] = attributes
     row["stats"] = _flatten_stats(entry.get("stats64") or entry.get("stats"))
     return row
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _string(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _flatten_stats(stats: Any) -> dict[str, Any] | None:

@@ -18,6 +18,7 @@ tell (the requester's side was not captured and the replay cannot decide).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .addresses import ipv4_int_to_str, mac_int_to_str
@@ -43,6 +44,14 @@ TRANSACTION_COLUMNS = [
     "first_request_point", "first_request_file", "first_request_frame", "first_request_time",
     "request_journeys", "reply_journeys", "reason",
 ]
+
+
+# The journey and sighting columns that the pairing and the fate rules read.
+TRANSACTION_JOURNEY_COLUMNS = (
+    "journey", "bridge", "ingress_port", "egress_ports", "points", "first_sighting", "first_time", "last_time",
+    "echo_of", "eth_dst", "arp_op", "arp_sha", "arp_spa", "arp_tha", "arp_tpa", "fingerprint",
+)
+TRANSACTION_SIGHTING_COLUMNS = ("journey", "point", "file", "frame", "time", "direction")
 
 
 def _drop_repeats(series: pd.DataFrame) -> pd.DataFrame:
@@ -78,39 +87,64 @@ def build_transactions(journeys: pd.DataFrame, sightings: pd.DataFrame, decision
     """
     if journeys.empty or "arp_op" not in journeys:
         return pd.DataFrame(columns=TRANSACTION_COLUMNS)
-    arp = journeys[journeys["arp_op"].isin([ARP_REQUEST, ARP_REPLY])]
+    # Slices of a narrow table are much cheaper to take, and each transaction takes several.
+    arp = journeys.loc[journeys["arp_op"].isin([ARP_REQUEST, ARP_REPLY]),
+                       [c for c in journeys.columns if c in TRANSACTION_JOURNEY_COLUMNS]]
     requests = arp[(arp["arp_op"] == ARP_REQUEST) & (arp["echo_of"] < 0)
                    & (arp["arp_spa"] > 0) & (arp["arp_spa"] != arp["arp_tpa"])]
-    replies = arp[arp["arp_op"] == ARP_REPLY]
+    # Each transaction looks only at the replies between its addresses and at the
+    # sightings of its own journeys, so the cost grows with the case, not its square.
+    # Its numbers come from numpy arrays, because pandas access costs tens of
+    # microseconds a call. Positions below index these arrays (rows of `arp`).
+    column = {name: arp[name].to_numpy() for name in
+              ("journey", "first_time", "last_time", "first_sighting", "eth_dst", "arp_sha", "arp_spa", "arp_tha",
+               "arp_tpa")}
+    reply_positions = np.flatnonzero(arp["arp_op"].to_numpy() == ARP_REPLY)
+    replies_by_addresses = {
+        key: reply_positions[part] for key, part in
+        pd.Series(np.arange(len(reply_positions))).groupby(
+            [column["arp_spa"][reply_positions], column["arp_tpa"][reply_positions]], sort=False).indices.items()
+    }
+    no_replies = np.empty(0, dtype=np.int64)
+    index = _SightingIndex(sightings)
     rows = []
     for number, group in enumerate(_request_groups(requests), start=1):
-        first = group.iloc[0]
-        start, end = float(first["first_time"]), float(group["first_time"].max()) + REPLY_WAIT
-        answer = replies[(replies["arp_spa"] == first["arp_tpa"]) & (replies["arp_tpa"] == first["arp_spa"])
-                         & ((replies["eth_dst"] == first["arp_sha"]) | (replies["arp_tha"] == first["arp_sha"]))
-                         & (replies["first_time"] >= start) & (replies["first_time"] <= end)]
-        first_sighting = sightings.loc[int(first["first_sighting"])]
+        positions = arp.index.get_indexer(group.index)
+        first = positions[0]
+        sha, spa, tpa = column["arp_sha"][first], column["arp_spa"][first], column["arp_tpa"][first]
+        start = float(column["first_time"][first])
+        end = float(column["first_time"][positions].max()) + REPLY_WAIT
+        candidates = replies_by_addresses.get((tpa, spa), no_replies)
+        times = column["first_time"][candidates]
+        matched = candidates[((column["eth_dst"][candidates] == sha) | (column["arp_tha"][candidates] == sha))
+                             & (times >= start) & (times <= end)]
+        answer = arp.iloc[matched]
+        first_sighting = index.position(int(column["first_sighting"][first]))
+        last_time = column["last_time"][positions].max()
         row = {
             "transaction": number,
-            "requester_ip": ipv4_int_to_str(first["arp_spa"]),
-            "requester_mac": mac_int_to_str(first["arp_sha"]),
-            "target_ip": ipv4_int_to_str(first["arp_tpa"]),
-            "target_mac": mac_int_to_str(answer["arp_sha"].iloc[0]) if len(answer) else None,
-            "requests": int(len(group)),
-            "replies": int(len(answer)),
+            "requester_ip": ipv4_int_to_str(spa),
+            "requester_mac": mac_int_to_str(sha),
+            "target_ip": ipv4_int_to_str(tpa),
+            "target_mac": mac_int_to_str(column["arp_sha"][matched[0]]) if len(matched) else None,
+            "requests": int(len(positions)),
+            "replies": int(len(matched)),
             "first_time": start,
-            "last_time": float(max(group["last_time"].max(), answer["last_time"].max() if len(answer) else 0)),
-            "first_request_point": first_sighting["point"],
-            "first_request_file": first_sighting["file"],
-            "first_request_frame": int(first_sighting["frame"]),
-            "first_request_time": float(first_sighting["time"]),
-            "request_journeys": [int(j) for j in group["journey"]],
-            "reply_journeys": [int(j) for j in answer["journey"]],
+            "last_time": float(max(last_time, column["last_time"][matched].max() if len(matched) else 0)),
+            "first_request_point": index.point[first_sighting],
+            "first_request_file": index.file[first_sighting],
+            "first_request_frame": int(index.frame[first_sighting]),
+            "first_request_time": float(index.time[first_sighting]),
+            "request_journeys": column["journey"][positions].tolist(),
+            "reply_journeys": column["journey"][matched].tolist(),
         }
-        seen = sightings[sightings["journey"].isin(row["reply_journeys"])]
-        row["replies_seen_at"] = sorted(seen["point"].unique())
+        reply_rows = index.rows_of(row["reply_journeys"])
+        row["replies_seen_at"] = sorted(set(index.point[reply_rows].tolist()))
         if observed:
-            row.update(_fate(group, answer, seen, sightings, decisions, topology))
+            # The fate rules read these sightings only on some paths, so the tables are built when first used.
+            seen = _LazyFrame(lambda rows=reply_rows: index.frame_of(rows))
+            own = _LazyFrame(lambda: index.frame_of(index.rows_of(row["request_journeys"] + row["reply_journeys"])))
+            row.update(_fate(group, answer, seen, own, decisions, topology, index.points))
         else:
             row.update(_replayed_fate(group, answer, decisions))
         rows.append(row)
@@ -118,12 +152,66 @@ def build_transactions(journeys: pd.DataFrame, sightings: pd.DataFrame, decision
                             ("target_mac", "lost_at", "requester_port", "reason"))
 
 
+class _SightingIndex:
+    """The sightings table indexed by journey, and the set of all capture points."""
+
+    def __init__(self, sightings: pd.DataFrame):
+        self.sightings = sightings[[c for c in sightings.columns if c in TRANSACTION_SIGHTING_COLUMNS]]
+        self.labels = sightings.index
+        journeys = sightings["journey"].to_numpy()
+        self.order = np.argsort(journeys, kind="stable")
+        self.sorted_journeys = journeys[self.order]
+        self.point = sightings["point"].to_numpy(dtype=object)
+        self.file = sightings["file"].to_numpy(dtype=object)
+        self.frame = sightings["frame"].to_numpy()
+        self.time = sightings["time"].to_numpy()
+        self.points = set(sightings["point"].unique())
+
+    def rows_of(self, journeys: list[int]) -> np.ndarray:
+        """Return the positions of the given journeys' sightings, in table order."""
+        ids = np.asarray(journeys, dtype=np.int64)
+        starts = np.searchsorted(self.sorted_journeys, ids, side="left")
+        ends = np.searchsorted(self.sorted_journeys, ids, side="right")
+        positions = [self.order[a:b] for a, b in zip(starts, ends)]
+        return np.unique(np.concatenate(positions)) if positions else np.empty(0, dtype=np.int64)
+
+    def frame_of(self, rows: np.ndarray) -> pd.DataFrame:
+        """Return the sightings at positions ``rows``, as a boolean mask over the table would select them."""
+        return self.sightings.iloc[rows]
+
+    def position(self, label: int) -> int:
+        return int(self.labels.get_loc(label))
+
+
+class _LazyFrame:
+    """A DataFrame that is built on its first use; attribute and item access go to it."""
+
+    def __init__(self, build):
+        self._build = build
+        self._frame = None
+
+    def _get(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = self._build()
+        return self._frame
+
+    def __getattr__(self, name):
+        return getattr(self._get(), name)
+
+    def __getitem__(self, key):
+        return self._get()[key]
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
 def _requester_port(group: pd.DataFrame, decisions: pd.DataFrame) -> str | None:
-    for journey in group.itertuples(index=False):
-        if journey.ingress_port is not None:
-            return journey.ingress_port
-        if journey.journey in decisions.index:
-            port = decisions.loc[journey.journey, "ingress_port"]
+    # zip over columns instead of itertuples, which builds a namedtuple class on every call.
+    for ingress_port, journey in zip(group["ingress_port"], group["journey"]):
+        if ingress_port is not None:
+            return ingress_port
+        if journey in decisions.index:
+            port = decisions.loc[journey, "ingress_port"]
             if port is not None:
                 return port
     return None
@@ -142,7 +230,12 @@ def _port_captured(topology: Topology, bridge: str, port: str, points: set) -> b
     return port in points or bool(members) and all(m in points for m in members)
 
 
-def _fate(group, answer, seen, sightings, decisions, topology: Topology) -> dict:
+def _fate(group, answer, seen, sightings, decisions, topology: Topology, points: set) -> dict:
+    """Decide an observed transaction's fate.
+
+    ``sightings`` needs to contain only the sightings of the transaction's
+    journeys; ``points`` is every capture point of the case.
+    """
     bridge = group["bridge"].iloc[0]
     port = _requester_port(group, decisions)
     result = {"requester_port": port, "fate": "unknown", "lost_at": None, "reason": None}
@@ -175,13 +268,12 @@ def _fate(group, answer, seen, sightings, decisions, topology: Topology) -> dict
         result["reason"] = "the port the requests came in by is not known"
         return result
 
-    points = set(sightings["point"].unique())
     reached = False
-    for journey in answer.itertuples(index=False):
+    for journey, journey_points, egress_ports in zip(answer["journey"], answer["points"], answer["egress_ports"]):
         if port == LOCAL:
-            decision = decisions.loc[journey.journey, "decision"] if journey.journey in decisions.index else None
-            reached = reached or decision == "local" or (bridge in journey.points)
-        elif port in journey.egress_ports:
+            decision = decisions.loc[journey, "decision"] if journey in decisions.index else None
+            reached = reached or decision == "local" or (bridge in journey_points)
+        elif port in egress_ports:
             reached = True
     if reached:
         result["fate"] = "answered"

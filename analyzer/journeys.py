@@ -17,20 +17,26 @@ Direction is never taken from the source MAC of a foreign host, because a
 looped-back broadcast carries the sender's own MAC. It comes from the file's
 flags where present, else from the order of sightings along the topology, else
 from the host's own (local) MACs, else it stays unknown.
+
+Most frame contents are seen at one capture point only (a group of one
+sighting, or repeats at one point). Every such sighting starts its own journey,
+so these groups are decided with whole-column numpy operations. The other
+groups go through ``_trace_groups``, a per-sighting loop compiled with numba
+(run as plain Python without it) that keeps the open journeys of one group
+in small arrays.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from .captures.model import DIRECTION_IN, DIRECTION_OUT
-from .tables import none_for_missing
-from .topology import Topology
 from .addresses import mac_int_to_str, mac_str_to_int
+from .captures.jit import compiled, jit
+from .captures.model import DIRECTION_IN, DIRECTION_OUT
+from .topology import BROADCAST_MODES, Topology
 
 log = logging.getLogger(__name__)
 
@@ -40,37 +46,72 @@ DEFAULT_WINDOW = 0.1
 
 LOCAL = "(local)"  # ingress "port" of a frame sent by the host's own stack
 
+# Codes of a sighting's role in its journey, and their names in the sightings table.
+ROLE_UNKNOWN, ROLE_IN, ROLE_OUT = 0, 1, 2
+ROLE_NAMES = np.array(["unknown", "in", "out"], dtype=object)
+# Codes of what decided a direction, and their names in the direction_source column.
+HOW_NONE, HOW_FILE, HOW_TOPOLOGY, HOW_ADDRESS = 0, 1, 2, 3
+HOW_NAMES = np.array(["none", "file", "topology", "address"], dtype=object)
+# Codes of the echo_kind column.
+ECHO_NONE, ECHO_REFLECTED, ECHO_AGGREGATE = 0, 1, 2
+ECHO_NAMES = np.array([None, "reflected", "aggregate"], dtype=object)
+# Name id for a missing bridge, port or member (None in the tables).
+NO_NAME = -1
 
-@dataclass
-class Pass:
-    """A journey under construction."""
-
-    id: int
-    bridge: str | None
-    first_time: float
-    ingress_port: str | None  # bridge port, LOCAL, or None when unknown
-    in_member: str | None = None
-    out_members: dict = field(default_factory=dict)  # aggregate port -> member it left by
-    points: set = field(default_factory=set)
-    sightings: list = field(default_factory=list)  # (row index, role "in"/"out")
-    dst: int = -1
-    ingress_source: str = "topology"
-    started_beside_open: bool = False  # began while another journey of the frame was open
-    echo_of: int = -1
-    echo_kind: str | None = None  # "aggregate" or "reflected"
-    echo_left_by: str | None = None
+JOURNEY_COLUMNS = ["journey", "bridge", "ingress_port", "ingress_member", "ingress_sighting",
+                   "egress_ports", "points", "first_sighting", "first_time", "last_time",
+                   "sightings", "echo_of", "echo_kind", "echo_left_by"]
 
 
-class _Places:
-    """Cached topology lookups for capture points."""
+class _Encoding:
+    """Integer ids for the topology names the trace compares, and per-point lookups as arrays.
+
+    Names (bridges, ports, members and LOCAL) get ids in sorted order, so that
+    sorting ids sorts names. Each capture point has a place (bridge, port,
+    member), stored as three id arrays indexed by point id.
+    """
 
     def __init__(self, topology: Topology, points: list[str]):
-        self.topology = topology
-        self.place = {p: topology.place(p) for p in points}
+        places = {point: topology.place(point) for point in points}
+        names = {LOCAL}
+        for place in places.values():
+            names.update(name for name in place if name is not None)
+        bridges = topology.bridges()
+        for bridge in bridges:
+            names.add(bridge)
+            names.update(topology.ports(bridge))
+        self.names = sorted(names)
+        self.id = {name: index for index, name in enumerate(self.names)}
+        self.local = self.id[LOCAL]
+        self.name_array = np.array(self.names + [None], dtype=object)  # index -1 gives None
+
+        def ids(position: int) -> np.ndarray:
+            return np.array([self._id(places[p][position]) for p in points], dtype=np.int64)
+
+        self.point_bridge = ids(0)
+        self.point_port = ids(1)
+        self.point_member = ids(2)
+        self.sends_one_copy = np.array(
+            [name in topology.graph and _sends_one_copy(topology, name) for name in self.names], dtype=np.bool_
+        )
+        self.lone_enters = self._lone_enters(topology, points, places, bridges)
+        self.local_keys = self._local_keys(topology, bridges)
+
+    def _id(self, name: str | None) -> int:
+        return NO_NAME if name is None else self.id[name]
+
+    @staticmethod
+    def _lone_enters(topology: Topology, points: list[str], places: dict, bridges: list[str]) -> np.ndarray:
+        """Tell per point whether a frame seen only there must have entered there: every other port was captured.
+
+        The host's own stack sends only with local source MACs, so it cannot be
+        the origin of a frame that reaches this test. Any other port can, and
+        had they all been captured, the frame would have been seen entering by
+        one of them.
+        """
         captured = set(points)
-        self.captured_ports: dict[str, set[str]] = {}
-        self.local_macs: dict[str, set[int]] = {}
-        for bridge in topology.bridges():
+        captured_ports: dict[str, set[str]] = {}
+        for bridge in bridges:
             ports = set()
             for port in topology.ports(bridge):
                 members = topology.members(port)
@@ -78,104 +119,42 @@ class _Places:
                     ports.add(port)
             if bridge in captured:
                 ports.add(LOCAL)
-            self.captured_ports[bridge] = ports
-            self.local_macs[bridge] = {mac_str_to_int(m) for m in topology.local_macs(bridge)}
+            captured_ports[bridge] = ports
+        result = np.zeros(len(points), dtype=np.bool_)
+        for index, point in enumerate(points):
+            bridge, port, _ = places[point]
+            if bridge is None or port is None:
+                continue
+            others = (set(topology.ports(bridge)) | {LOCAL}) - {port, LOCAL}
+            result[index] = bool(others) and others <= captured_ports.get(bridge, set())
+        return result
 
-    def all_ports(self, bridge: str) -> set[str]:
-        return set(self.topology.ports(bridge)) | {LOCAL}
+    def _local_keys(self, topology: Topology, bridges: list[str]) -> np.ndarray:
+        """Return the sorted keys of every local MAC of every bridge (see ``_mac_key``).
 
+        A MAC text that does not parse becomes -1, as in the replay, and then
+        matches frames whose MAC is unknown.
+        """
+        keys = [_mac_key(self.id[bridge], mac_str_to_int(mac)) for bridge in bridges
+                for mac in topology.local_macs(bridge)]
+        return np.unique(np.array(keys, dtype=np.int64))
 
-def _fits(journey: Pass, place, point: str, flag: int, dst: int, topology: Topology) -> str | None:
-    """Return the sighting's role in the journey ("in" or "out"), or None when it cannot belong."""
-    bridge, port, member = place
-    if bridge != journey.bridge or point in journey.points:
-        return None
-    if journey.dst != -1 and dst != -1 and journey.dst != dst:
-        return None
-    if port is None:  # the bridge device: frames the host sends or receives
-        if journey.ingress_port == LOCAL:
-            return None
-        return "in" if flag != DIRECTION_OUT else None
-    if port == journey.ingress_port:
-        if flag == DIRECTION_OUT:
-            return None
-        if member is not None and journey.in_member not in (None, member):
-            return None
-        return "in"
-    if flag == DIRECTION_IN:
-        return None
-    if member is not None and topology.aggregate_sends_one_copy(port):
-        if journey.out_members.get(port) not in (None, member):
-            return None
-    return "out"
+    def is_local(self, bridge: np.ndarray, mac: np.ndarray) -> np.ndarray:
+        """Tell per row whether ``mac`` is a local MAC of ``bridge`` (False where the bridge is missing)."""
+        placed = bridge >= 0
+        keys = np.where(placed, _mac_key(bridge, mac), -1)
+        return placed & np.isin(keys, self.local_keys)
 
 
-def _start(journey_id: int, place, point: str, flag: int, src: int, dst: int, time: float,
-           first_in_group: bool, places: _Places) -> tuple[Pass, str]:
-    bridge, port, member = place
-    local = places.local_macs.get(bridge, set())
-    if port is None:
-        role = "in" if flag == DIRECTION_IN else "out"
-        ingress = None if role == "in" else LOCAL
-        source = "file" if flag else "topology"
-    elif flag == DIRECTION_OUT:
-        role, ingress, source = "out", None, "file"
-    elif flag == DIRECTION_IN:
-        role, ingress, source = "in", port, "file"
-    elif first_in_group and src in local:
-        role, ingress, source = "out", LOCAL, "address"
-    else:
-        role, ingress, source = "in", port, "topology"
-    journey = Pass(id=journey_id, bridge=bridge, first_time=time, ingress_port=ingress,
-                   dst=dst, ingress_source=source)
-    if role == "in" and member is not None:
-        journey.in_member = member
-    return journey, role
+def _mac_key(bridge, mac):
+    """Combine a bridge id and a MAC (-1 for unknown) into one integer: bridge * 2**49 + MAC + 1."""
+    return bridge * (1 << 49) + mac + 1
 
 
-def _add(journey: Pass, row: int, place, point: str, role: str) -> None:
-    _, port, member = place
-    journey.points.add(point)
-    journey.sightings.append((row, role))
-    if role == "out" and member is not None:
-        journey.out_members[port] = member
-    if role == "in" and member is not None and port == journey.ingress_port:
-        journey.in_member = member
-
-
-def _resolve_lone(journey: Pass, place, src: int, dst: int, flag: int, places: _Places) -> tuple[str, str]:
-    """Decide the direction of a journey seen at one capture point only.
-
-    Returns (role, source). A frame with the host's own source MAC was sent by
-    the host; one addressed to the host's MAC was received. Otherwise, when
-    every other port of the bridge was captured, the frame cannot have come
-    from another port unseen, so it entered here.
-    """
-    bridge, port, _ = place
-    if flag == DIRECTION_IN:
-        return "in", "file"
-    if flag == DIRECTION_OUT:
-        return "out", "file"
-    if port is None or bridge is None:
-        return "unknown", "none"
-    if journey.started_beside_open:
-        # The same frame was already crossing the host: this copy came back
-        # in, even when it carries the host's own source MAC.
-        return "in", "topology"
-    local = places.local_macs.get(bridge, set())
-    if src in local:
-        journey.ingress_port = LOCAL
-        return "out", "address"
-    if dst in local:
-        return "in", "address"
-    # The host's own stack sends only with local source MACs, so it cannot be
-    # the origin here. Any other port can, and had they all been captured, the
-    # frame would have been seen entering by one of them.
-    others = places.all_ports(bridge) - {port, LOCAL}
-    if others and others <= places.captured_ports.get(bridge, set()):
-        return "in", "topology"
-    journey.ingress_port = None
-    return "unknown", "none"
+def _sends_one_copy(topology: Topology, name: str) -> bool:
+    node = topology.graph.nodes[name]
+    mode = node.get("runner") or node.get("bond_mode")
+    return mode not in BROADCAST_MODES
 
 
 def build_journeys(sightings: pd.DataFrame, topology: Topology,
@@ -187,169 +166,692 @@ def build_journeys(sightings: pd.DataFrame, topology: Topology,
     ``direction_source`` ("file", "topology", "address" or "none") added, and
     the journeys table (one row per journey).
     """
-    sightings = sightings.copy()
     count = len(sightings)
-    journey_of = np.full(count, -1, dtype=np.int64)
-    direction = np.full(count, "unknown", dtype=object)
-    source = np.full(count, "none", dtype=object)
-    points = sorted(sightings["point"].unique()) if count else []
-    places = _Places(topology, points)
-    rows: list[dict] = []
     if count == 0:
-        sightings["journey"] = journey_of
-        sightings["direction"] = direction
-        sightings["direction_source"] = source
-        return sightings, _journey_frame(rows)
-
-    times = sightings["time"].to_numpy()
+        sightings = sightings.copy()
+        sightings["journey"] = np.full(0, -1, dtype=np.int64)
+        sightings["direction"] = np.full(0, "unknown", dtype=object)
+        sightings["direction_source"] = np.full(0, "none", dtype=object)
+        return sightings, _empty_journeys()
     flags = sightings["direction"].to_numpy() if "direction" in sightings else np.zeros(count, np.int8)
+    # Renaming does not copy the columns (pandas copy-on-write), and the caller's table is left as it was.
     sightings = sightings.rename(columns={"direction": "file_direction"})
-    srcs = sightings["eth_src"].to_numpy()
-    dsts = sightings["eth_dst"].to_numpy()
-    point_of = sightings["point"].to_numpy()
-    keys = sightings[["payload_hash", "eth_src"]]
-    group_ids = keys.groupby(["payload_hash", "eth_src"], sort=False).ngroup().to_numpy()
-    order = np.lexsort((times, group_ids))
-    boundaries = np.flatnonzero(np.diff(group_ids[order])) + 1
-    next_id = 0
-    for group in np.split(order, boundaries):
-        open_passes: list[Pass] = []
-        finished: list[Pass] = []
-        for row in group:
-            point = point_of[row]
-            place = places.place[point]
-            flag, time = int(flags[row]), float(times[row])
-            still_open = []
-            for journey in open_passes:
-                (still_open if time - journey.first_time <= window else finished).append(journey)
-            open_passes = still_open
-            role = None
-            for journey in open_passes:
-                role = _fits(journey, place, point, flag, int(dsts[row]), topology)
-                if role is not None:
-                    break
-            if role is None:
-                journey, role = _start(next_id, place, point, flag, int(srcs[row]), int(dsts[row]),
-                                       time, not open_passes and not finished, places)
-                journey.started_beside_open = bool(open_passes)
-                next_id += 1
-                open_passes.append(journey)
-            _add(journey, row, place, point, role)
-        finished.extend(open_passes)
-        _link_echoes(finished, places, point_of, window)
-        for journey in finished:
-            rows.append(_finish(journey, places, point_of, srcs, dsts, flags, direction, source,
-                                journey_of, times))
 
-    sightings["journey"] = journey_of
-    sightings["direction"] = direction
-    sightings["direction_source"] = source
-    journeys = _journey_frame(rows)
-    _describe_journeys(journeys, sightings)
+    point_names, point_of = _sorted_codes(sightings["point"].to_numpy(dtype=object))
+    encoding = _Encoding(topology, list(point_names))
+    rows = _RowData(sightings, flags.astype(np.int64), point_of.astype(np.int64), encoding)
+    order, group_start, group_of = _group_rows(sightings, rows.times)
+    trace = _Trace(count)
+    single_point = _single_point_groups(rows.point, order, group_start)
+    # Journey ids are numbered group after group (in order of first appearance), so each
+    # group's first id is the number of journeys in the groups before it.
+    journey_counts = np.diff(group_start)
+    general = np.flatnonzero(~single_point)
+    general_part = None
+    if len(general):
+        general_part, journey_counts[general] = _trace_general(
+            rows, encoding, order, group_start, group_of, general, window, trace)
+    group_base = np.concatenate([[0], np.cumsum(journey_counts)[:-1]])
+    if general_part is not None:
+        trace.number_general(general_part, group_base[general], journey_counts[general])
+    _trace_single_point(rows, encoding, order, group_start, group_of, single_point, group_base, window, trace)
+
+    sightings["journey"] = trace.journey_of
+    sightings["direction"] = ROLE_NAMES[trace.role]
+    sightings["direction_source"] = HOW_NAMES[trace.how]
+    journeys = _journey_frame(trace, rows, encoding, point_names)
+    _describe_journeys(journeys, sightings, trace.journey_of)
     return sightings, journeys
 
 
-def _link_echoes(passes: list[Pass], places: _Places, point_of, window: float) -> None:
-    """Mark a journey that entered, within the window, by a port an earlier journey of the frame left by."""
-    passes.sort(key=lambda j: j.first_time)
-    for index, journey in enumerate(passes):
-        journey.echo_of = -1
-        journey.echo_kind = None
-        if journey.ingress_port in (None, LOCAL):
-            continue
-        for earlier in reversed(passes[:index]):
-            if journey.first_time - earlier.first_time > window:
-                break
-            left_by = {places.place[point_of[r]][1] for r, role in earlier.sightings if role == "out"}
-            if journey.ingress_port in left_by:
-                journey.echo_of = earlier.id
-                out_member = earlier.out_members.get(journey.ingress_port)
-                same = out_member is None or journey.in_member is None or out_member == journey.in_member
-                journey.echo_kind = "reflected" if same else "aggregate"
-                journey.echo_left_by = out_member or journey.ingress_port
-                break
+def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the sorted distinct values and each value's index among them, as np.unique would.
+
+    Hashing first and sorting only the distinct values is much faster than np.unique on strings.
+    """
+    codes, distinct = pd.factorize(values)
+    order = np.argsort(np.asarray(distinct, dtype=object))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return np.asarray(distinct, dtype=object)[order], rank[codes]
 
 
-def _finish(journey: Pass, places: _Places, point_of, srcs, dsts, flags, direction, source,
-            journey_of, times) -> dict:
-    first_row = journey.sightings[0][0]
-    if len(journey.sightings) == 1:
-        place = places.place[point_of[first_row]]
-        role, how = _resolve_lone(journey, place, int(srcs[first_row]), int(dsts[first_row]),
-                                  int(flags[first_row]), places)
-        journey.sightings = [(first_row, role)]
-        if role == "out" and journey.ingress_port == places.place[point_of[first_row]][1]:
-            journey.ingress_port = None
-        if role == "in" and place[1] is not None:
-            journey.ingress_port = place[1]
-            journey.in_member = place[2]
-        hows = [how]
+class _RowData:
+    """The per-sighting inputs of the trace as plain arrays, indexed by row position."""
+
+    def __init__(self, sightings: pd.DataFrame, flags: np.ndarray, point: np.ndarray, encoding: _Encoding):
+        self.times = sightings["time"].to_numpy(dtype=np.float64)
+        self.flags = flags
+        self.src = sightings["eth_src"].to_numpy().astype(np.int64, copy=False)
+        self.dst = sightings["eth_dst"].to_numpy().astype(np.int64, copy=False)
+        self.point = point
+        bridge = encoding.point_bridge[point]
+        self.src_local = encoding.is_local(bridge, self.src)
+        self.dst_local = encoding.is_local(bridge, self.dst)
+
+
+def _group_rows(sightings: pd.DataFrame, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group rows by (payload hash, source MAC), numbered in order of first appearance.
+
+    Returns the row positions sorted by group and then by time (ties in row
+    order), the start of each group in that order (with the end appended), and
+    each row's group number.
+    """
+    hashes, _ = pd.factorize(sightings["payload_hash"].to_numpy())
+    sources, source_values = pd.factorize(sightings["eth_src"].to_numpy())
+    group_of, _ = pd.factorize(hashes.astype(np.int64) * len(source_values) + sources)
+    if len(times) < 2 or bool(np.all(times[1:] >= times[:-1])):
+        # Rows already in time order: a stable sort by group keeps time order inside each group.
+        order = np.argsort(group_of, kind="stable")
     else:
-        hows = []
-        for row, _ in journey.sightings:
-            hows.append("file" if flags[row] else ("address" if journey.ingress_source == "address"
-                                                   else "topology"))
-    ingress_row = None
-    egress_ports = set()
-    for (row, role), how in zip(journey.sightings, hows):
-        journey_of[row] = journey.id
-        direction[row] = role
-        source[row] = how
-        place = places.place[point_of[row]]
-        if role == "in" and place[1] == journey.ingress_port:
-            # Prefer the member of a team or bond: the frame entered the host there.
-            if ingress_row is None or (place[2] is not None and places.place[point_of[ingress_row]][2] is None):
-                ingress_row = row
-        if role == "out":
-            egress_ports.add(place[1] if place[1] is not None else LOCAL)
-    rows_in_journey = [r for r, _ in journey.sightings]
-    return {
-        "journey": journey.id,
-        "bridge": journey.bridge,
-        "ingress_port": journey.ingress_port,
-        "ingress_member": journey.in_member,
-        "ingress_sighting": ingress_row if ingress_row is not None else -1,
-        "egress_ports": sorted(egress_ports),
-        "points": sorted({point_of[r] for r in rows_in_journey}),
-        "first_sighting": rows_in_journey[0],
-        "first_time": float(times[rows_in_journey[0]]),
-        "last_time": float(times[rows_in_journey[-1]]),
-        "sightings": len(rows_in_journey),
-        "echo_of": journey.echo_of,
-        "echo_kind": journey.echo_kind,
-        "echo_left_by": journey.echo_left_by,
-    }
+        order = np.lexsort((times, group_of))
+    sizes = np.bincount(group_of)
+    group_start = np.concatenate([[0], np.cumsum(sizes)])
+    return order, group_start, group_of
 
 
-JOURNEY_COLUMNS = ["journey", "bridge", "ingress_port", "ingress_member", "ingress_sighting",
-                   "egress_ports", "points", "first_sighting", "first_time", "last_time",
-                   "sightings", "echo_of", "echo_kind", "echo_left_by"]
+def _single_point_groups(point: np.ndarray, order: np.ndarray, group_start: np.ndarray) -> np.ndarray:
+    """Tell per group whether all of its sightings are at one capture point."""
+    sorted_points = point[order]
+    changes = np.concatenate([[0], (sorted_points[1:] != sorted_points[:-1]).astype(np.int64)])
+    # A change at a group's first row is a new group, not a second point inside it.
+    changes[group_start[:-1]] = 0
+    return np.add.reduceat(changes, group_start[:-1]) == 0
 
 
-def _journey_frame(rows: list[dict]) -> pd.DataFrame:
-    if not rows:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in JOURNEY_COLUMNS})
-    frame = pd.DataFrame(rows, columns=JOURNEY_COLUMNS).sort_values(["first_time", "journey"])
-    none_for_missing(frame, ("bridge", "ingress_port", "ingress_member", "echo_kind", "echo_left_by"))
+class _Trace:
+    """The trace's results: per row its journey, role and how the role was found; per journey its fields."""
+
+    def __init__(self, count: int):
+        self.journey_of = np.full(count, -1, dtype=np.int64)
+        self.role = np.zeros(count, dtype=np.int8)
+        self.how = np.zeros(count, dtype=np.int8)
+        self.parts: list[dict[str, np.ndarray]] = []
+
+    def add_journeys(self, **columns: np.ndarray) -> dict[str, np.ndarray]:
+        self.parts.append(columns)
+        return columns
+
+    def number_general(self, part: dict[str, np.ndarray], group_base: np.ndarray, journey_counts: np.ndarray) -> None:
+        """Turn the loop's journey numbers, counted from 0 in each group, into journey ids."""
+        base = np.repeat(group_base, journey_counts)
+        part["journey"] = part["journey"] + base
+        part["echo_of"] = np.where(part["echo_of"] >= 0, part["echo_of"] + base, -1)
+        rows = part.pop("rows")
+        self.journey_of[rows] += np.repeat(group_base, part.pop("group_sizes"))
+
+    def journeys(self) -> dict[str, np.ndarray]:
+        names = self.parts[0].keys()
+        return {name: np.concatenate([part[name] for part in self.parts]) for name in names}
+
+
+def _trace_general(rows: _RowData, encoding: _Encoding, order: np.ndarray, group_start: np.ndarray,
+                   group_of: np.ndarray, general: np.ndarray, window: float,
+                   trace: _Trace) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Trace the groups seen at several points with the per-sighting loop.
+
+    Returns the journeys' fields, numbered from 0 in each group, and each group's journey count.
+    """
+    starts = group_start[general]
+    ends = group_start[general + 1]
+    total = int((ends - starts).sum())
+    kernel = _trace_groups if compiled() else getattr(_trace_groups, "py_func", _trace_groups)
+    out = _GeneralOutput(total, len(general))
+    kernel(order, starts, ends, rows.point, rows.flags, rows.src, rows.dst, rows.times, rows.src_local,
+           rows.dst_local, encoding.point_bridge, encoding.point_port, encoding.point_member,
+           encoding.lone_enters, encoding.sends_one_copy, encoding.local, float(window),
+           trace.journey_of, trace.role, trace.how, out.counts, *out.journey_arrays())
+    journeys = int(out.counts.sum())
+    is_general = np.zeros(len(group_start) - 1, dtype=bool)
+    is_general[general] = True
+    selected = order[is_general[group_of[order]]]
+    part = trace.add_journeys(rows=selected, group_sizes=ends - starts,
+                              **{name: array[:journeys] for name, array in out.named_arrays().items()})
+    return part, out.counts
+
+
+class _GeneralOutput:
+    """Arrays the compiled loop fills: one entry per journey, in creation order, groups one after another."""
+
+    NAMES = ("journey", "bridge", "ingress_port", "ingress_member", "ingress_sighting", "first_sighting",
+             "last_sighting", "sightings", "echo_of", "echo_kind", "echo_left_by")
+
+    def __init__(self, rows: int, groups: int):
+        self.counts = np.zeros(groups, dtype=np.int64)
+        self.arrays = {name: np.empty(rows, dtype=np.int64) for name in self.NAMES}
+
+    def journey_arrays(self) -> list[np.ndarray]:
+        return [self.arrays[name] for name in self.NAMES]
+
+    def named_arrays(self) -> dict[str, np.ndarray]:
+        return self.arrays
+
+
+def _trace_single_point(rows: _RowData, encoding: _Encoding, order: np.ndarray, group_start: np.ndarray,
+                        group_of: np.ndarray, single_point: np.ndarray, group_base: np.ndarray,
+                        window: float, trace: _Trace) -> None:
+    """Trace the groups whose sightings are all at one capture point, each sighting as its own journey.
+
+    Such a sighting never fits an open journey of its group (that journey has
+    already passed the point), so it starts one. This applies, column by
+    column, what the per-sighting loop does for such a group: _start for the
+    role, the echo search over the group's earlier journeys, and _resolve_lone.
+    """
+    selected_groups = np.flatnonzero(single_point)
+    if not len(selected_groups):
+        return
+    in_selected = single_point[group_of[order]]
+    positions = np.flatnonzero(in_selected)
+    row = order[positions]
+    group = group_of[row]
+    rank = positions - group_start[group]
+    first = rank == 0
+    times = rows.times[row]
+    previous_time = np.concatenate([[0.0], times[:-1]])
+    # The latest earlier journey of the group began at the previous row, so it is open if any is.
+    beside = ~first & (times - previous_time <= window)
+    flag = rows.flags[row]
+    point = rows.point[row]
+    bridge = encoding.point_bridge[point]
+    port = encoding.point_port[point]
+    member = encoding.point_member[point]
+    no_port = port == NO_NAME
+
+    # _start: the role and ingress port before the journey is finished.
+    start_role = np.select(
+        [no_port, flag == DIRECTION_OUT, flag == DIRECTION_IN, first & rows.src_local[row]],
+        [np.where(flag == DIRECTION_IN, ROLE_IN, ROLE_OUT), ROLE_OUT, ROLE_IN, ROLE_OUT],
+        ROLE_IN,
+    )
+    start_ingress = np.select(
+        [no_port, flag == DIRECTION_OUT, flag == DIRECTION_IN, first & rows.src_local[row]],
+        [np.where(flag == DIRECTION_IN, NO_NAME, encoding.local), NO_NAME, port, encoding.local],
+        port,
+    )
+    start_member = np.where((start_role == ROLE_IN) & (member != NO_NAME), member, NO_NAME)
+
+    echo_of, echo_left_by = _single_point_echoes(positions, group_start[group], times, start_role,
+                                                 start_ingress, member, encoding.local, window)
+    journey = group_base[group] + rank
+    echo_id = np.where(echo_of >= 0, group_base[group] + echo_of, -1)
+
+    role, how, ingress = _resolve_lone(flag, bridge, port, beside, rows.src_local[row], rows.dst_local[row],
+                                       encoding.lone_enters[point], start_ingress, encoding.local)
+    ingress = np.where((role == ROLE_OUT) & (ingress == port), NO_NAME, ingress)
+    enters_port = (role == ROLE_IN) & ~no_port
+    ingress = np.where(enters_port, port, ingress)
+    in_member = np.where(enters_port, member, start_member)
+    ingress_sighting = np.where((role == ROLE_IN) & (port == ingress), row, -1)
+
+    trace.journey_of[row] = journey
+    trace.role[row] = role
+    trace.how[row] = how
+    trace.add_journeys(
+        journey=journey, bridge=bridge, ingress_port=ingress, ingress_member=in_member,
+        ingress_sighting=ingress_sighting, first_sighting=row, last_sighting=row,
+        sightings=np.ones(len(row), dtype=np.int64), echo_of=echo_id,
+        echo_kind=np.where(echo_of >= 0, ECHO_REFLECTED, ECHO_NONE), echo_left_by=echo_left_by,
+    )
+
+
+def _single_point_echoes(positions: np.ndarray, group_first: np.ndarray, times: np.ndarray,
+                         start_role: np.ndarray, start_ingress: np.ndarray, member: np.ndarray,
+                         local: int, window: float) -> tuple[np.ndarray, np.ndarray]:
+    """Find for each journey the latest earlier journey of its group that left by its ingress port.
+
+    At one point every journey that left did so by that point's port, which is
+    also every entering journey's ingress, so the echo is the latest earlier
+    outgoing sighting within the window. Returns (its rank in the group or -1,
+    the name id the echo left by or -1).
+    """
+    order_index = np.arange(len(positions))
+    out_index = np.where(start_role == ROLE_OUT, order_index, -1)
+    # Rows of different groups can follow one another, so the running maximum is checked against the group start.
+    last_out = np.maximum.accumulate(out_index)
+    group_offset = positions - order_index  # maps a group's first position to its index in these arrays
+    group_first_index = group_first - group_offset
+    candidate = (start_ingress != NO_NAME) & (start_ingress != local) & (last_out >= group_first_index)
+    earlier = np.where(candidate, last_out, 0)
+    candidate &= times - times[earlier] <= window
+    echo_rank = np.where(candidate, earlier - group_first_index, -1)
+    left_by = np.where(member[earlier] != NO_NAME, member[earlier], start_ingress)
+    return echo_rank, np.where(candidate, left_by, NO_NAME)
+
+
+def _resolve_lone(flag, bridge, port, beside, src_local, dst_local, enters, ingress, local):
+    """Decide the direction of journeys seen at one capture point only, column by column.
+
+    Returns (role, how, ingress port id). A frame with the host's own source
+    MAC was sent by the host; one addressed to the host's MAC was received.
+    Otherwise, when every other port of the bridge was captured, the frame
+    cannot have come from another port unseen, so it entered here.
+    """
+    placed = (port != NO_NAME) & (bridge != NO_NAME)
+    conditions = [
+        flag == DIRECTION_IN,
+        flag == DIRECTION_OUT,
+        ~placed,
+        beside,  # the same frame was already crossing the host: this copy came back in
+        src_local,
+        dst_local,
+        enters,
+    ]
+    role = np.select(conditions, [ROLE_IN, ROLE_OUT, ROLE_UNKNOWN, ROLE_IN, ROLE_OUT, ROLE_IN, ROLE_IN],
+                     ROLE_UNKNOWN).astype(np.int8)
+    how = np.select(conditions, [HOW_FILE, HOW_FILE, HOW_NONE, HOW_TOPOLOGY, HOW_ADDRESS, HOW_ADDRESS,
+                                 HOW_TOPOLOGY], HOW_NONE).astype(np.int8)
+    decided_before_local = np.logical_or.reduce(conditions[:4])
+    ingress = np.where(~decided_before_local & src_local, local, ingress)
+    undecided = ~np.logical_or.reduce(conditions)
+    return role, how, np.where(undecided, NO_NAME, ingress)
+
+
+# --- The per-sighting loop for groups seen at several points. ---------------------------------
+# Each group's journeys live in arrays indexed by their creation number; the
+# sightings of a journey form a linked list through `next_row`. The helpers
+# mirror the rules in the module docstring one to one.
+
+
+@jit
+def _has_point(first_row, next_row, row_point, point):
+    row = first_row
+    while row >= 0:
+        if row_point[row] == point:
+            return True
+        row = next_row[row]
+    return False
+
+
+@jit
+def _out_member(first_row, next_row, row_role, row_port, row_member, port):
+    """Return the member that the journey last left ``port`` by (the aggregate's out_members entry), or -1."""
+    result = NO_NAME
+    row = first_row
+    while row >= 0:
+        if row_role[row] == ROLE_OUT and row_port[row] == port and row_member[row] != NO_NAME:
+            result = row_member[row]
+        row = next_row[row]
+    return result
+
+
+@jit
+def _fits(journey, bridge, port, member, point, flag, dst, j_bridge, j_ingress, j_in_member, j_dst,
+          j_first_row, next_row, row_point, row_role, row_port, row_member, sends_one_copy, local):
+    """Return the sighting's role in an open journey (ROLE_IN or ROLE_OUT), or ROLE_UNKNOWN when it cannot belong."""
+    if bridge != j_bridge[journey] or _has_point(j_first_row[journey], next_row, row_point, point):
+        return ROLE_UNKNOWN
+    if j_dst[journey] != -1 and dst != -1 and j_dst[journey] != dst:
+        return ROLE_UNKNOWN
+    if port == NO_NAME:  # the bridge device: frames the host sends or receives
+        if j_ingress[journey] == local:
+            return ROLE_UNKNOWN
+        return ROLE_IN if flag != DIRECTION_OUT else ROLE_UNKNOWN
+    if port == j_ingress[journey]:
+        if flag == DIRECTION_OUT:
+            return ROLE_UNKNOWN
+        if member != NO_NAME and j_in_member[journey] != NO_NAME and j_in_member[journey] != member:
+            return ROLE_UNKNOWN
+        return ROLE_IN
+    if flag == DIRECTION_IN:
+        return ROLE_UNKNOWN
+    if member != NO_NAME and sends_one_copy[port]:
+        left_by = _out_member(j_first_row[journey], next_row, row_role, row_port, row_member, port)
+        if left_by != NO_NAME and left_by != member:
+            return ROLE_UNKNOWN
+    return ROLE_OUT
+
+
+@jit
+def _start_role(port, flag, first_in_group, src_local, local):
+    """Return (role, ingress port, what decided it) of the sighting that starts a journey."""
+    if port == NO_NAME:
+        role = ROLE_IN if flag == DIRECTION_IN else ROLE_OUT
+        ingress = NO_NAME if role == ROLE_IN else local
+        return role, ingress, HOW_FILE if flag != 0 else HOW_TOPOLOGY
+    if flag == DIRECTION_OUT:
+        return ROLE_OUT, NO_NAME, HOW_FILE
+    if flag == DIRECTION_IN:
+        return ROLE_IN, port, HOW_FILE
+    if first_in_group and src_local:
+        return ROLE_OUT, local, HOW_ADDRESS
+    return ROLE_IN, port, HOW_TOPOLOGY
+
+
+@jit
+def _resolve_lone_row(flag, bridge, port, beside, src_local, dst_local, enters, ingress, local):
+    """Return (role, how, ingress port) of a journey seen at one point, as _resolve_lone does for a column."""
+    if flag == DIRECTION_IN:
+        return ROLE_IN, HOW_FILE, ingress
+    if flag == DIRECTION_OUT:
+        return ROLE_OUT, HOW_FILE, ingress
+    if port == NO_NAME or bridge == NO_NAME:
+        return ROLE_UNKNOWN, HOW_NONE, ingress
+    if beside:
+        return ROLE_IN, HOW_TOPOLOGY, ingress
+    if src_local:
+        return ROLE_OUT, HOW_ADDRESS, local
+    if dst_local:
+        return ROLE_IN, HOW_ADDRESS, ingress
+    if enters:
+        return ROLE_IN, HOW_TOPOLOGY, ingress
+    return ROLE_UNKNOWN, HOW_NONE, NO_NAME
+
+
+@jit
+def _trace_groups(order, starts, ends, point, flags, src, dst, times, src_local, dst_local, point_bridge,
+                  point_port, point_member, lone_enters, sends_one_copy, local, window, journey_of, role_of,
+                  how_of, counts, out_journey, out_bridge, out_ingress, out_in_member, out_ingress_row,
+                  out_first_row, out_last_row, out_sightings, out_echo_of, out_echo_kind, out_echo_left_by):
+    """Split each group's sightings into journeys, one group after another.
+
+    Journeys are numbered from 0 in each group, in the order they start.
+    ``journey_of`` gets that number, and the caller adds the group's first
+    journey id. Each group's journeys go to the ``out_*`` arrays in that order.
+    """
+    largest = 0
+    for group in range(starts.shape[0]):
+        largest = max(largest, ends[group] - starts[group])
+    # Journey fields, indexed by creation number within the group.
+    j_bridge = np.empty(largest, np.int64)
+    j_first_time = np.empty(largest, np.float64)
+    j_ingress = np.empty(largest, np.int64)
+    j_in_member = np.empty(largest, np.int64)
+    j_dst = np.empty(largest, np.int64)
+    j_source = np.empty(largest, np.int64)
+    j_beside = np.empty(largest, np.bool_)
+    j_first_row = np.empty(largest, np.int64)
+    j_last_row = np.empty(largest, np.int64)
+    j_count = np.empty(largest, np.int64)
+    j_echo_of = np.empty(largest, np.int64)
+    j_echo_kind = np.empty(largest, np.int64)
+    j_echo_left_by = np.empty(largest, np.int64)
+    open_journeys = np.empty(largest, np.int64)
+    closed = np.empty(largest, np.int64)
+    # Row fields, indexed by position within the group.
+    next_row = np.empty(largest, np.int64)
+    row_point = np.empty(largest, np.int64)
+    row_role = np.empty(largest, np.int64)
+    row_port = np.empty(largest, np.int64)
+    row_member = np.empty(largest, np.int64)
+    row_journey = np.empty(largest, np.int64)
+
+    written = 0
+    for group in range(starts.shape[0]):
+        start = starts[group]
+        size = ends[group] - start
+        journeys = 0
+        open_count = 0
+        closed_count = 0
+        for position in range(size):
+            row = order[start + position]
+            this_point = point[row]
+            bridge = point_bridge[this_point]
+            port = point_port[this_point]
+            member = point_member[this_point]
+            flag = flags[row]
+            time = times[row]
+            row_point[position] = this_point
+            row_port[position] = port
+            row_member[position] = member
+            next_row[position] = -1
+
+            still_open = 0
+            for index in range(open_count):
+                journey = open_journeys[index]
+                if time - j_first_time[journey] <= window:
+                    open_journeys[still_open] = journey
+                    still_open += 1
+                else:
+                    closed[closed_count] = journey
+                    closed_count += 1
+            open_count = still_open
+
+            role = ROLE_UNKNOWN
+            chosen = -1
+            for index in range(open_count):
+                journey = open_journeys[index]
+                role = _fits(journey, bridge, port, member, this_point, flag, dst[row], j_bridge, j_ingress,
+                             j_in_member, j_dst, j_first_row, next_row, row_point, row_role, row_port,
+                             row_member, sends_one_copy, local)
+                if role != ROLE_UNKNOWN:
+                    chosen = journey
+                    break
+            if chosen < 0:
+                chosen = journeys
+                journeys += 1
+                first_in_group = open_count == 0 and closed_count == 0
+                role, ingress, source = _start_role(port, flag, first_in_group, src_local[row], local)
+                j_bridge[chosen] = bridge
+                j_first_time[chosen] = time
+                j_ingress[chosen] = ingress
+                j_in_member[chosen] = member if role == ROLE_IN and member != NO_NAME else NO_NAME
+                j_dst[chosen] = dst[row]
+                j_source[chosen] = source
+                j_beside[chosen] = open_count > 0
+                j_first_row[chosen] = -1
+                j_count[chosen] = 0
+                open_journeys[open_count] = chosen
+                open_count += 1
+
+            # _add: append the sighting to the journey.
+            row_role[position] = role
+            row_journey[position] = chosen
+            if j_first_row[chosen] < 0:
+                j_first_row[chosen] = position
+            else:
+                next_row[j_last_row[chosen]] = position
+            j_last_row[chosen] = position
+            j_count[chosen] += 1
+            if role == ROLE_IN and member != NO_NAME and port == j_ingress[chosen]:
+                j_in_member[chosen] = member
+
+        for index in range(open_count):
+            closed[closed_count] = open_journeys[index]
+            closed_count += 1
+        _link_echoes(closed[:closed_count], j_first_time, j_ingress, j_in_member, j_first_row, next_row,
+                     row_role, row_port, row_member, local, window, j_echo_of, j_echo_kind, j_echo_left_by)
+
+        for journey in range(journeys):
+            first = j_first_row[journey]
+            first_global = order[start + first]
+            if j_count[journey] == 1:
+                this_point = row_point[first]
+                role, how, ingress = _resolve_lone_row(
+                    flags[first_global], point_bridge[this_point], row_port[first], j_beside[journey],
+                    src_local[first_global], dst_local[first_global], lone_enters[this_point],
+                    j_ingress[journey], local)
+                row_role[first] = role
+                if role == ROLE_OUT and ingress == row_port[first]:
+                    ingress = NO_NAME
+                if role == ROLE_IN and row_port[first] != NO_NAME:
+                    ingress = row_port[first]
+                    j_in_member[journey] = row_member[first]
+                j_ingress[journey] = ingress
+                how_of[first_global] = how
+            ingress_row = -1
+            ingress_member = NO_NAME
+            position = first
+            while position >= 0:
+                row = order[start + position]
+                journey_of[row] = journey
+                role_of[row] = row_role[position]
+                if j_count[journey] > 1:
+                    if flags[row] != 0:
+                        how_of[row] = HOW_FILE
+                    elif j_source[journey] == HOW_ADDRESS:
+                        how_of[row] = HOW_ADDRESS
+                    else:
+                        how_of[row] = HOW_TOPOLOGY
+                if row_role[position] == ROLE_IN and row_port[position] == j_ingress[journey]:
+                    # Prefer the member of a team or bond: the frame entered the host there.
+                    if ingress_row < 0 or (row_member[position] != NO_NAME and ingress_member == NO_NAME):
+                        ingress_row = row
+                        ingress_member = row_member[position]
+                position = next_row[position]
+            out = written + journey
+            out_journey[out] = journey
+            out_bridge[out] = j_bridge[journey]
+            out_ingress[out] = j_ingress[journey]
+            out_in_member[out] = j_in_member[journey]
+            out_ingress_row[out] = ingress_row
+            out_first_row[out] = first_global
+            out_last_row[out] = order[start + j_last_row[journey]]
+            out_sightings[out] = j_count[journey]
+            out_echo_of[out] = j_echo_of[journey]
+            out_echo_kind[out] = j_echo_kind[journey]
+            out_echo_left_by[out] = j_echo_left_by[journey]
+        counts[group] = journeys
+        written += journeys
+
+
+@jit
+def _link_echoes(journeys, first_time, ingress, in_member, first_row, next_row, row_role, row_port, row_member,
+                 local, window, echo_of, echo_kind, echo_left_by):
+    """Mark a journey that entered, within the window, by a port an earlier journey of the frame left by."""
+    ordered = journeys[np.argsort(first_time[journeys], kind="mergesort")]
+    for index in range(ordered.shape[0]):
+        journey = ordered[index]
+        echo_of[journey] = -1
+        echo_kind[journey] = ECHO_NONE
+        echo_left_by[journey] = NO_NAME
+        port = ingress[journey]
+        if port == NO_NAME or port == local:
+            continue
+        for earlier_index in range(index - 1, -1, -1):
+            earlier = ordered[earlier_index]
+            if first_time[journey] - first_time[earlier] > window:
+                break
+            left = False
+            row = first_row[earlier]
+            while row >= 0:
+                if row_role[row] == ROLE_OUT and row_port[row] == port:
+                    left = True
+                row = next_row[row]
+            if left:
+                echo_of[journey] = earlier
+                out_member = _out_member(first_row[earlier], next_row, row_role, row_port, row_member, port)
+                same = out_member == NO_NAME or in_member[journey] == NO_NAME or out_member == in_member[journey]
+                echo_kind[journey] = ECHO_REFLECTED if same else ECHO_AGGREGATE
+                echo_left_by[journey] = out_member if out_member != NO_NAME else port
+                break
+
+
+# --- Tables. -------------------------------------------------------------------------------------
+
+
+def _empty_journeys() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in JOURNEY_COLUMNS})
+
+
+def _journey_frame(trace: _Trace, rows: _RowData, encoding: _Encoding, point_names: np.ndarray) -> pd.DataFrame:
+    """Build the journeys table, sorted by first time and journey id."""
+    fields = trace.journeys()
+    order = np.lexsort((fields["journey"], rows.times[fields["first_sighting"]]))
+    fields = {name: values[order] for name, values in fields.items()}
+    journey_ids = fields["journey"]
+    names = encoding.name_array
+    egress_ports = _name_lists(trace.journey_of, trace.role == ROLE_OUT,
+                               _egress_names(encoding, rows.point), journey_ids, encoding.names)
+    points = _name_lists(trace.journey_of, np.ones(len(rows.point), dtype=bool), rows.point, journey_ids,
+                         list(point_names))
+    frame = pd.DataFrame({
+        "journey": journey_ids,
+        # Name columns stay object columns with None for missing names, which the analysis tests with ``is None``.
+        "bridge": _objects(names[fields["bridge"]]),
+        "ingress_port": _objects(names[fields["ingress_port"]]),
+        "ingress_member": _objects(names[fields["ingress_member"]]),
+        "ingress_sighting": fields["ingress_sighting"],
+        "egress_ports": egress_ports,
+        "points": points,
+        "first_sighting": fields["first_sighting"],
+        "first_time": rows.times[fields["first_sighting"]],
+        "last_time": rows.times[fields["last_sighting"]],
+        "sightings": fields["sightings"],
+        "echo_of": fields["echo_of"],
+        "echo_kind": _objects(ECHO_NAMES[fields["echo_kind"]]),
+        "echo_left_by": _objects(names[fields["echo_left_by"]]),
+    }, columns=JOURNEY_COLUMNS)
     return frame.set_index("journey", drop=False)
 
 
-def _describe_journeys(journeys: pd.DataFrame, sightings: pd.DataFrame) -> None:
+def _objects(values: np.ndarray) -> pd.Series:
+    """Wrap an object array so that pandas keeps it as objects instead of inferring a string dtype."""
+    return pd.Series(values, dtype=object, copy=False)
+
+
+def _egress_names(encoding: _Encoding, point: np.ndarray) -> np.ndarray:
+    """Return per row the name id a frame leaves by at its point: the bridge port, or LOCAL for the bridge itself."""
+    port = encoding.point_port[point]
+    return np.where(port == NO_NAME, encoding.local, port)
+
+
+def _name_lists(journey_of: np.ndarray, selected: np.ndarray, name_ids: np.ndarray, journey_ids: np.ndarray,
+                names: list[str]) -> np.ndarray:
+    """Return per journey (in ``journey_ids`` order) the sorted list of distinct names of its selected rows.
+
+    Name ids are ranks in sorted ``names``, so a bit set of ids read from the
+    lowest bit gives the names in order. Each distinct set becomes a list once.
+    NOTE: journeys with the same set share that list object, because a million
+    copies take seconds. Nothing in the analysis changes these lists; copy one
+    before changing it.
+    """
+    words = max(1, (len(names) + 63) // 64)
+    masks = np.zeros((len(journey_ids), words), dtype=np.uint64)
+    position = np.empty(int(journey_ids.max()) + 1 if len(journey_ids) else 0, dtype=np.int64)
+    position[journey_ids] = np.arange(len(journey_ids))
+    rows = np.flatnonzero(selected)
+    ids = name_ids[rows]
+    bits = np.left_shift(np.uint64(1), (ids % 64).astype(np.uint64))
+    np.bitwise_or.at(masks, (position[journey_of[rows]], ids // 64), bits)
+    if words == 1:
+        inverse, distinct_words = pd.factorize(masks[:, 0])
+        distinct = distinct_words.reshape(-1, 1)
+    else:
+        distinct, inverse = np.unique(masks, axis=0, return_inverse=True)
+    templates = []
+    for mask in distinct:
+        members = [names[word * 64 + bit] for word in range(words) for bit in range(64)
+                   if int(mask[word]) >> bit & 1]
+        templates.append(members)
+    shared = np.empty(len(templates), dtype=object)
+    for index, template in enumerate(templates):
+        # One by one, because numpy would read a list of equal-length lists as a 2-D array.
+        shared[index] = template
+    return shared[inverse.reshape(-1)]
+
+
+def _describe_journeys(journeys: pd.DataFrame, sightings: pd.DataFrame, journey_of: np.ndarray) -> None:
     """Copy each journey's addresses from its first sighting, for the replay and the rules."""
     if journeys.empty:
         return
-    first = sightings.loc[journeys["first_sighting"].to_numpy()]
+    first = journeys["first_sighting"].to_numpy()
     for column in ("eth_src", "eth_dst", "vlan_outer", "ethertype", "arp_op", "arp_sha", "arp_spa",
                    "arp_tha", "arp_tpa", "fingerprint"):
-        journeys[column] = first[column].to_numpy()
+        journeys[column] = sightings[column].to_numpy()[first]
     # A cooked capture does not record the destination of frames it saw leave;
     # take it from any sighting of the journey that has one.
-    known = sightings[sightings["eth_dst"] >= 0].groupby("journey")["eth_dst"].first()
-    missing = journeys["eth_dst"] < 0
-    journeys.loc[missing, "eth_dst"] = journeys.loc[missing, "journey"].map(known).fillna(-1).astype("int64")
+    destination = sightings["eth_dst"].to_numpy()
+    eth_dst = journeys["eth_dst"].to_numpy().copy()
+    missing = np.flatnonzero(eth_dst < 0)
+    if len(missing):
+        known_rows = np.flatnonzero(destination >= 0)
+        # np.unique's index is each journey's first row with a known destination, as groupby().first() picks.
+        with_destination, first_known = np.unique(journey_of[known_rows], return_index=True)
+        known = np.full(len(journey_of) + 1, -1, dtype=np.int64)
+        known[with_destination] = destination[known_rows[first_known]]
+        eth_dst[missing] = known[journeys["journey"].to_numpy()[missing]]
     # An ARP reply goes to the requester's hardware address, which it repeats
     # as the target hardware address (RFC 826).
-    reply = (journeys["eth_dst"] < 0) & (journeys["arp_op"] == 2) & (journeys["arp_tha"] > 0)
-    journeys.loc[reply, "eth_dst"] = journeys.loc[reply, "arp_tha"]
-    journeys["src_mac"] = [mac_int_to_str(v) for v in journeys["eth_src"]]
-    journeys["dst_mac"] = [mac_int_to_str(v) for v in journeys["eth_dst"]]
+    reply = (eth_dst < 0) & (journeys["arp_op"].to_numpy() == 2) & (journeys["arp_tha"].to_numpy() > 0)
+    eth_dst = np.where(reply, journeys["arp_tha"].to_numpy(), eth_dst)
+    journeys["eth_dst"] = eth_dst.astype(journeys["eth_dst"].dtype, copy=False)
+    journeys["src_mac"] = _mac_strings(journeys["eth_src"].to_numpy())
+    journeys["dst_mac"] = _mac_strings(journeys["eth_dst"].to_numpy())
+
+
+def _mac_strings(values: np.ndarray) -> np.ndarray:
+    """Format MACs as text, None for a missing one, formatting each distinct value once."""
+    distinct, inverse = np.unique(values, return_inverse=True)
+    text = np.empty(len(distinct), dtype=object)
+    text[:] = [mac_int_to_str(value) for value in distinct]
+    return text[inverse.reshape(-1)]

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from .addresses import is_group_mac, mac_int_to_str, mac_str_to_int
+from .captures.jit import compiled, jit
 from .journeys import LOCAL
 from .parsers import Parsed
 from .tables import none_for_missing
@@ -191,10 +194,14 @@ def _classify_vlan(bridge: "_Bridge", port: str, tag: int) -> tuple[int | None, 
 
 def replay(journeys: pd.DataFrame, sightings: pd.DataFrame, topology: Topology,
            parsed: list[Parsed]) -> ReplayResult:
-    """Replay every bridge's FDB over the journeys and record each forwarding decision."""
+    """Replay every bridge's FDB over the journeys and record each forwarding decision.
+
+    The steps that need no FDB state (the ingress port, team and bond
+    discards, VLAN classification) are decided for all journeys at once, each
+    distinct case once. The FDB itself is replayed journey by journey in
+    ``_replay_fdb``, a loop compiled with numba over integer keys.
+    """
     bridges = {name: _Bridge(name, topology) for name in topology.bridges()}
-    events: list[dict] = []
-    decisions: list[dict] = []
     notes: list[str] = []
     start = float(journeys["first_time"].min()) if len(journeys) else 0.0
     initial, final = snapshots_by_role(parsed)
@@ -202,17 +209,20 @@ def replay(journeys: pd.DataFrame, sightings: pd.DataFrame, topology: Topology,
     _seed_static(bridges, initial + final)
     points = set(sightings["point"].unique()) if len(sightings) else set()
 
-    for journey in journeys.itertuples(index=False):
-        bridge = bridges.get(journey.bridge) if journey.bridge else None
-        if bridge is None:
-            continue
-        decisions.append(_step(bridge, journey, sightings, topology, events, points))
+    plan = _Plan(journeys, sightings, bridges, topology, points)
+    fdb = _FdbState(bridges, plan)
+    events = fdb.run(plan, sightings)
+    decisions = plan.decision_columns(fdb)
 
     _compare_final(bridges, final, notes)
     event_table = none_for_missing(pd.DataFrame(events, columns=EVENT_COLUMNS),
                                    ("bridge", "port", "previous_port", "cause_point", "cause_file"))
-    decision_table = none_for_missing(pd.DataFrame(decisions, columns=DECISION_COLUMNS),
-                                      ("bridge", "ingress_port", "out_port", "fdb_port", "note"))
+    if len(plan.rows):
+        # Built from columns, pandas infers the same dtypes as from one dict per decision.
+        decision_table = pd.DataFrame(decisions, columns=DECISION_COLUMNS)
+    else:
+        decision_table = pd.DataFrame([], columns=DECISION_COLUMNS)
+    decision_table = none_for_missing(decision_table, ("bridge", "ingress_port", "out_port", "fdb_port", "note"))
     return ReplayResult(
         events=event_table,
         decisions=decision_table.set_index("journey", drop=False),
@@ -232,92 +242,462 @@ def _infer_ingress(bridge: _Bridge, journey) -> str | None:
     return None
 
 
-def _step(bridge: _Bridge, journey, sightings: pd.DataFrame, topology: Topology,
-          events: list[dict], points: set) -> dict:
-    time = float(journey.first_time)
-    port = journey.ingress_port
-    inferred = False
-    if port is None:
-        port = _infer_ingress(bridge, journey)
-        inferred = port is not None
-    decision = {"journey": journey.journey, "bridge": bridge.name, "ingress_port": port,
-                "decision": "unknown", "out_port": None, "fdb_port": None, "fdb_since": None,
-                "fdb_cause_sighting": -1, "learned": False, "inferred_ingress": inferred,
-                "vlan": None, "note": None}
-    if port is None:
-        decision["note"] = "the port the frame entered by is not known"
-        return decision
-    if port != LOCAL:
-        discarded, reason = _aggregate_discards(topology, port, journey.ingress_member, journey, points)
-        if discarded is None:
-            decision["note"] = reason
-            return decision
-        if discarded:
-            decision["decision"] = "inactive-port-drop"
-            decision["note"] = reason
-            return decision
+class _JourneyView(NamedTuple):
+    """The fields of a journey that _aggregate_discards reads: whether it was seen on the port, and its destination."""
 
-    tag_row = journey.ingress_sighting if journey.ingress_sighting >= 0 else journey.first_sighting
-    vlan, reason = _classify_vlan(bridge, port, int(sightings.at[tag_row, "vlan_outer"]))
-    decision["vlan"] = vlan
-    if reason:
-        decision["decision"] = "vlan-filter-drop"
-        decision["note"] = f"ingress: {reason}"
-        return decision
-    vlan = -1 if vlan is None else vlan
-
-    src, dst = int(journey.eth_src), int(journey.eth_dst)
-    if port != LOCAL and src >= 0 and not is_group_mac(src) and bridge.port_setting(port, "learning", True):
-        decision["learned"] = _learn(bridge, port, src, vlan, time, journey, sightings, events)
-
-    if dst < 0:
-        decision["note"] = "the destination MAC was not captured"
-        return decision
-    entry = None if is_group_mac(dst) else bridge.lookup(dst, vlan, time)
-    if entry is None:
-        members = bridge.vlan_members(vlan)
-        if members is not None and not (members - {port}):
-            decision["decision"] = "vlan-filter-drop"
-            decision["note"] = f"egress: no other port of {bridge.name} is a member of VLAN {vlan}"
-        else:
-            decision["decision"] = "flood"
-        return decision
-    decision["fdb_port"] = entry.port
-    decision["fdb_since"] = entry.updated if entry.updated != float("-inf") else None
-    decision["fdb_cause_sighting"] = entry.cause_sighting
-    if entry.local:
-        decision["decision"] = "local"
-    elif entry.port == port and not bridge.port_setting(port, "hairpin", False):
-        decision["decision"] = "drop-ingress-port"
-    elif bridge.vlan_members(vlan) is not None and entry.port not in bridge.vlan_members(vlan):
-        decision["decision"] = "vlan-filter-drop"
-        decision["note"] = f"egress: {entry.port} is not a member of VLAN {vlan}"
-    else:
-        decision["decision"] = "forward"
-        decision["out_port"] = entry.port
-    return decision
+    points: list
+    eth_dst: int
 
 
-def _learn(bridge: _Bridge, port: str, src: int, vlan: int, time: float, journey,
-           sightings: pd.DataFrame, events: list[dict]) -> bool:
-    key = bridge.key(src, vlan)
-    current = bridge.entries.get(key)
-    if current is not None and (current.local or current.static):
-        return False
-    live = bridge.lookup(src, vlan, time)
-    cause = int(journey.ingress_sighting) if journey.ingress_sighting >= 0 else int(journey.first_sighting)
-    bridge.entries[key] = Entry(port=port, updated=time, cause_sighting=cause)
-    if live is not None and live.port == port:
-        return True
-    row = sightings.loc[cause]
-    events.append({
-        "time": time, "bridge": bridge.name, "vlan": key[1] if bridge.filtering else None,
-        "mac": mac_int_to_str(src), "port": port,
-        "previous_port": live.port if live is not None else None,
-        "cause_point": row["point"], "cause_file": row["file"], "cause_frame": int(row["frame"]),
-        "cause_sighting": cause, "journey": int(journey.journey), "source": "replay",
-    })
-    return True
+class _Plan:
+    """Each journey's way to the FDB, decided without FDB state, as arrays in journeys-table order.
+
+    ``stage`` records where a journey's decision is settled: before the FDB
+    (unknown port, a team or bond discard, an ingress VLAN drop), after
+    learning (no destination MAC), or by the FDB lookup. Each helper of the
+    Linux bridge model is called once per distinct combination of its inputs.
+    """
+
+    SETTLED, NO_DESTINATION, GROUP_DESTINATION, LOOKUP = 0, 1, 2, 3
+
+    def __init__(self, journeys: pd.DataFrame, sightings: pd.DataFrame, bridges: dict[str, "_Bridge"],
+                 topology: Topology, points: set):
+        self.bridges = bridges
+        self.topology = topology
+        if journeys.empty:
+            # Without sightings the journeys table has only its own columns, not the addresses.
+            journeys = pd.DataFrame({name: pd.Series(dtype=object) for name in ("journey", "bridge")})
+        bridge_names = journeys["bridge"].to_numpy(dtype=object)
+        index, combinations = _distinct(bridge_names)
+        wanted = np.array([bool(name) and name in bridges for (name,) in combinations], dtype=bool)
+        rows = np.flatnonzero(wanted[index]) if len(combinations) else np.empty(0, dtype=np.int64)
+        self.rows = rows
+        count = len(rows)
+        if not count:
+            journeys = _EMPTY_JOURNEYS
+        self.journey = journeys["journey"].to_numpy()[rows]
+        self.bridge = bridge_names[rows]
+        self.time = journeys["first_time"].to_numpy(dtype=np.float64)[rows]
+        self.src = journeys["eth_src"].to_numpy().astype(np.int64)[rows]
+        self.dst = journeys["eth_dst"].to_numpy().astype(np.int64)[rows]
+        ingress_sighting = journeys["ingress_sighting"].to_numpy()[rows]
+        first_sighting = journeys["first_sighting"].to_numpy()[rows]
+        self.cause = np.where(ingress_sighting >= 0, ingress_sighting, first_sighting).astype(np.int64)
+
+        self.port = journeys["ingress_port"].to_numpy(dtype=object)[rows].copy()
+        self.inferred = np.zeros(count, dtype=bool)
+        for position in np.flatnonzero(pd.isna(self.port)):
+            port = _infer_ingress(bridges[self.bridge[position]], journeys.iloc[rows[position]])
+            self.port[position] = port
+            self.inferred[position] = port is not None
+
+        self.stage = np.full(count, self.SETTLED, dtype=np.int8)
+        self.decision = np.full(count, "unknown", dtype=object)
+        self.note = np.full(count, None, dtype=object)
+        self.vlan = np.full(count, None, dtype=object)
+        known = ~pd.isna(self.port)
+        self.note[~known] = "the port the frame entered by is not known"
+        members = journeys["ingress_member"].to_numpy(dtype=object)[rows]
+        passed = known & self._aggregates(known, members, journeys, sightings, points)
+        tags = sightings["vlan_outer"].to_numpy()[self.cause].astype(np.int64)
+        passed &= self._classify(passed, tags)
+        self.learn = passed & self._learning() & (self.src >= 0) & ~_group(self.src)
+        self.stage[passed] = np.select(
+            [self.dst[passed] < 0, _group(self.dst[passed])],
+            [self.NO_DESTINATION, self.GROUP_DESTINATION], self.LOOKUP)
+        self.note[self.stage == self.NO_DESTINATION] = "the destination MAC was not captured"
+
+    def _aggregates(self, known: np.ndarray, members: np.ndarray, journeys: pd.DataFrame,
+                    sightings: pd.DataFrame, points: set) -> np.ndarray:
+        """Apply _aggregate_discards to journeys entering by a member; return which go on to the bridge."""
+        passed = np.ones(len(self.rows), dtype=bool)
+        candidates = np.flatnonzero(known & ~pd.isna(members) & (self.port != LOCAL))
+        if not len(candidates):
+            return passed
+        seen = _seen_on(journeys, sightings, self.rows[candidates], self.port[candidates])
+        index, combinations = _distinct(self.port[candidates], members[candidates], seen, self.dst[candidates])
+        results = []
+        for port, member, was_seen, dst in combinations:
+            view = _JourneyView(points=[port] if was_seen else [], eth_dst=int(dst))
+            results.append(_aggregate_discards(self.topology, port, member, view, points))
+        discarded = np.array([result[0] for result in results], dtype=object)[index]
+        reason = np.array([result[1] for result in results], dtype=object)[index]
+        stopped = discarded != False  # noqa: E712 - None (undecided) and True both stop the journey here
+        passed[candidates[stopped]] = False
+        self.note[candidates[stopped]] = reason[stopped]
+        self.decision[candidates[discarded == True]] = "inactive-port-drop"  # noqa: E712
+        return passed
+
+    def _classify(self, passed: np.ndarray, tags: np.ndarray) -> np.ndarray:
+        """Apply _classify_vlan to each distinct (bridge, port, tag); return which journeys it lets in."""
+        allowed = passed.copy()
+        selected = np.flatnonzero(passed)
+        if not len(selected):
+            return allowed
+        index, combinations = _distinct(self.bridge[selected], self.port[selected], tags[selected])
+        results = [_classify_vlan(self.bridges[bridge], port, int(tag)) for bridge, port, tag in combinations]
+        vlans = np.empty(len(results), dtype=object)
+        vlans[:] = [vlan for vlan, _ in results]
+        reasons = np.array([reason for _, reason in results], dtype=object)
+        self.vlan[selected] = vlans[index]
+        dropped = selected[np.array([bool(reason) for reason in reasons], dtype=bool)[index]]
+        allowed[dropped] = False
+        self.decision[dropped] = "vlan-filter-drop"
+        self.note[dropped] = ["ingress: " + reason for reason in reasons[index][allowed[selected] == False]]  # noqa: E712
+        return allowed
+
+    def _learning(self) -> np.ndarray:
+        """Tell per journey whether its ingress port learns source MACs (never for LOCAL)."""
+        if not len(self.rows):
+            return np.zeros(0, dtype=bool)
+        index, combinations = _distinct(self.bridge, self.port)
+        settings = np.array([port != LOCAL and port is not None
+                             and bool(self.bridges[bridge].port_setting(port, "learning", True))
+                             for bridge, port in combinations], dtype=bool)
+        return settings[index]
+
+    def lookup_vlans(self) -> np.ndarray:
+        """Return the VLAN each journey is looked up in (-1 where none), as ``_Bridge.key`` takes it."""
+        return np.array([-1 if vlan is None else vlan for vlan in self.vlan], dtype=np.int64)
+
+    def decision_columns(self, fdb: "_FdbState") -> dict[str, list]:
+        """Return the decision table's columns, one value per journey, in journeys-table order."""
+        vlans = self.lookup_vlans()
+        entry_port = fdb.found_port_names()
+        out_port = np.full(len(self.rows), None, dtype=object)
+        looked_up = np.flatnonzero((self.stage == self.GROUP_DESTINATION) | (self.stage == self.LOOKUP))
+        if len(looked_up):
+            found = fdb.found[looked_up] >= 0
+            local = found & fdb.found_local[looked_up]
+            index, combinations = _distinct(self.bridge[looked_up], vlans[looked_up], self.port[looked_up],
+                                            entry_port[looked_up], local, found)
+            results = [self._lookup_decision(*combination) for combination in combinations]
+            self.decision[looked_up] = np.array([result[0] for result in results], dtype=object)[index]
+            out_port[looked_up] = np.array([result[1] for result in results], dtype=object)[index]
+            self.note[looked_up] = np.array([result[2] for result in results], dtype=object)[index]
+        since = fdb.found_updated.tolist()
+        return {
+            "journey": self.journey.tolist(),
+            "bridge": self.bridge.tolist(),
+            "ingress_port": self.port.tolist(),
+            "decision": self.decision.tolist(),
+            "out_port": out_port.tolist(),
+            "fdb_port": entry_port.tolist(),
+            # NaN marks journeys without an entry; an entry without a time (local, static) has -inf.
+            "fdb_since": [None if value != value or value == float("-inf") else value for value in since],
+            "fdb_cause_sighting": fdb.found_cause.tolist(),
+            "learned": fdb.learned.tolist(),
+            "inferred_ingress": self.inferred.tolist(),
+            "vlan": self.vlan.tolist(),
+            "note": self.note.tolist(),
+        }
+
+    def _lookup_decision(self, bridge_name: str, vlan: int, port: str, entry_port: str | None, local: bool,
+                         found: bool) -> tuple[str, str | None, str | None]:
+        """Return (decision, out port, note) after the FDB lookup, as the Linux bridge decides."""
+        bridge = self.bridges[bridge_name]
+        vlan = int(vlan)
+        if not found:
+            members = bridge.vlan_members(vlan)
+            if members is not None and not (members - {port}):
+                return "vlan-filter-drop", None, f"egress: no other port of {bridge.name} is a member of VLAN {vlan}"
+            return "flood", None, None
+        if local:
+            return "local", None, None
+        if entry_port == port and not bridge.port_setting(port, "hairpin", False):
+            return "drop-ingress-port", None, None
+        if bridge.vlan_members(vlan) is not None and entry_port not in bridge.vlan_members(vlan):
+            return "vlan-filter-drop", None, f"egress: {entry_port} is not a member of VLAN {vlan}"
+        return "forward", entry_port, None
+
+
+# The journey columns the replay reads, for a case without journeys.
+_EMPTY_JOURNEYS = pd.DataFrame({
+    "journey": pd.Series(dtype=np.int64), "bridge": pd.Series(dtype=object),
+    "first_time": pd.Series(dtype=np.float64), "eth_src": pd.Series(dtype=np.int64),
+    "eth_dst": pd.Series(dtype=np.int64), "ingress_sighting": pd.Series(dtype=np.int64),
+    "first_sighting": pd.Series(dtype=np.int64), "ingress_port": pd.Series(dtype=object),
+    "ingress_member": pd.Series(dtype=object),
+})
+
+
+def _distinct(*columns: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
+    """Return each row's combination number and the distinct combinations of the columns' values.
+
+    None and NaN count as values. The combinations are tuples of the values
+    found in the columns, in order of first appearance.
+    """
+    count = len(columns[0])
+    key = np.zeros(count, dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(pd.Series(column, dtype=object), use_na_sentinel=False)
+        key = key * max(len(uniques), 1) + codes
+    _, first, index = np.unique(key, return_index=True, return_inverse=True)
+    return index.reshape(-1), [tuple(column[row] for column in columns) for row in first]
+
+
+def _group(macs: np.ndarray) -> np.ndarray:
+    """Tell per MAC whether it is a group (broadcast or multicast) address, as is_group_mac does."""
+    return (macs >= 0) & (((macs >> 40) & 1) == 1)
+
+
+def _seen_on(journeys: pd.DataFrame, sightings: pd.DataFrame, rows: np.ndarray, ports: np.ndarray) -> np.ndarray:
+    """Tell for journeys (table positions ``rows``) whether one of their sightings is at the capture point ``ports[i]``."""
+    journey_ids = journeys["journey"].to_numpy()[rows]
+    wanted = pd.DataFrame({"journey": journey_ids, "point": pd.Series(ports, dtype=object)})
+    present = sightings[["journey", "point"]]
+    present = present[present["journey"].isin(journey_ids)].drop_duplicates()
+    present = present.assign(point=present["point"].astype(object), seen=True)
+    merged = wanted.merge(present, on=["journey", "point"], how="left")
+    return merged["seen"].fillna(False).to_numpy(dtype=bool)
+
+
+class _FdbState:
+    """Every bridge's FDB as arrays over integer keys, one key per (bridge, MAC, VLAN) the replay can touch.
+
+    Keys of entries present before the replay come first, in the order of the
+    bridges' ``entries`` dicts, so that the dicts can be rebuilt afterwards
+    with their order unchanged and new keys appended as the replay adds them.
+    """
+
+    def __init__(self, bridges: dict[str, "_Bridge"], plan: _Plan):
+        self.bridges = bridges
+        self.names: list[str] = []
+        self.name_id: dict[str, int] = {}
+        count = len(plan.rows)
+        self.learn_key = np.full(count, -1, dtype=np.int64)
+        self.learn_fallback = np.full(count, -1, dtype=np.int64)
+        self.lookup_key = np.full(count, -1, dtype=np.int64)
+        self.lookup_fallback = np.full(count, -1, dtype=np.int64)
+        self.bridge_index = np.zeros(count, dtype=np.int64)
+        self.key_counts: list[int] = []  # per bridge, the number of keys it has
+        self.key_mac: list[np.ndarray] = []
+        self.key_vlan: list[np.ndarray] = []
+        self.existing: list[list] = []  # per bridge, the keys of its entries before the replay
+        bridge_names = list(bridges)
+        self.ageing = np.array([bridges[name].ageing for name in bridge_names], dtype=np.float64)
+        self.filtering = np.array([bridges[name].filtering for name in bridge_names], dtype=np.bool_)
+        self._number_keys(plan)
+        self._initial_state(sum(self.key_counts))
+        self.port_id = np.array([self._name(port) if port is not None else -1 for port in plan.port], dtype=np.int64)
+        self.learned = np.zeros(count, dtype=np.bool_)
+        self.found = np.full(count, -1, dtype=np.int64)
+        self.found_port = np.full(count, -1, dtype=np.int64)
+        self.found_updated = np.full(count, np.nan, dtype=np.float64)
+        self.found_local = np.zeros(count, dtype=np.bool_)
+        self.found_cause = np.full(count, -1, dtype=np.int64)
+
+    def _number_keys(self, plan: _Plan) -> None:
+        """Give every (bridge, MAC, VLAN) that an entry has or a journey learns or looks up a key number."""
+        count = len(plan.rows)
+        vlans = plan.lookup_vlans()
+        offset = 0
+        for position, name in enumerate(self.bridges):
+            bridge = self.bridges[name]
+            rows = np.flatnonzero(plan.bridge == name) if count else np.empty(0, dtype=np.int64)
+            self.bridge_index[rows] = position
+            kvlan = np.where(bridge.filtering & (vlans[rows] >= 0), vlans[rows], 0) if len(rows) else vlans[rows]
+            existing = list(bridge.entries)
+            self.existing.append(existing)
+            parts_mac = [np.array([mac for mac, _ in existing], dtype=np.int64)]
+            parts_vlan = [np.array([vlan for _, vlan in existing], dtype=np.int64)]
+            learn = rows[plan.learn[rows]]
+            lookup = rows[plan.stage[rows] == _Plan.LOOKUP]
+            learn_vlan = kvlan[plan.learn[rows]]
+            lookup_vlan = kvlan[plan.stage[rows] == _Plan.LOOKUP]
+            requests = [(learn, plan.src[learn], learn_vlan, self.learn_key),
+                        (lookup, plan.dst[lookup], lookup_vlan, self.lookup_key)]
+            if bridge.filtering:
+                # Local addresses are entered once, at VLAN 0, and found from every VLAN.
+                requests += [(learn, plan.src[learn], np.zeros(len(learn), np.int64), self.learn_fallback),
+                             (lookup, plan.dst[lookup], np.zeros(len(lookup), np.int64), self.lookup_fallback)]
+            for _, macs, request_vlans, _ in requests:
+                parts_mac.append(macs)
+                parts_vlan.append(request_vlans)
+            macs = np.concatenate(parts_mac)
+            key_vlans = np.concatenate(parts_vlan)
+            ids = _pair_ids(macs, key_vlans)
+            distinct = int(ids.max()) + 1 if len(ids) else 0
+            _, first_position = np.unique(ids, return_index=True)
+            self.key_counts.append(distinct)
+            self.key_mac.append(macs[first_position])
+            self.key_vlan.append(key_vlans[first_position])
+            start = len(existing)
+            for rows_of, request_macs, _, target in requests:
+                target[rows_of] = ids[start : start + len(request_macs)] + offset
+                start += len(request_macs)
+            offset += distinct
+        self.key_mac_all = np.concatenate(self.key_mac) if self.key_mac else np.empty(0, np.int64)
+        self.key_vlan_all = np.concatenate(self.key_vlan) if self.key_vlan else np.empty(0, np.int64)
+
+    def _name(self, name: str) -> int:
+        number = self.name_id.get(name)
+        if number is None:
+            number = self.name_id[name] = len(self.names)
+            self.names.append(name)
+        return number
+
+    def _initial_state(self, keys: int) -> None:
+        self.exists = np.zeros(keys, dtype=np.bool_)
+        self.entry_port = np.full(keys, -1, dtype=np.int64)
+        self.updated = np.zeros(keys, dtype=np.float64)
+        self.local = np.zeros(keys, dtype=np.bool_)
+        self.static = np.zeros(keys, dtype=np.bool_)
+        self.entry_cause = np.full(keys, -1, dtype=np.int64)
+        self.created = np.full(keys, -1, dtype=np.int64)
+        first_key = 0
+        for name, existing, total in zip(self.bridges, self.existing, self.key_counts):
+            entries = self.bridges[name].entries
+            for key, item in enumerate(existing, start=first_key):
+                entry = entries[item]
+                self.exists[key] = True
+                self.entry_port[key] = self._name(entry.port)
+                self.updated[key] = entry.updated
+                self.local[key] = entry.local
+                self.static[key] = entry.static
+                self.entry_cause[key] = entry.cause_sighting
+            first_key += total
+
+    def run(self, plan: _Plan, sightings: pd.DataFrame) -> list[dict]:
+        """Replay learning and lookups over the journeys; return the FDB events and update the bridges' entries."""
+        count = len(plan.rows)
+        event_step = np.empty(count, dtype=np.int64)
+        event_previous = np.empty(count, dtype=np.int64)
+        looked_up = (plan.stage == _Plan.LOOKUP)
+        if not count:
+            # Nothing to replay, so numba need not be loaded.
+            return []
+        kernel = _replay_fdb if compiled() else getattr(_replay_fdb, "py_func", _replay_fdb)
+        events = kernel(plan.time, self.bridge_index, self.port_id, plan.learn, looked_up, self.learn_key,
+                        self.learn_fallback, self.lookup_key, self.lookup_fallback, plan.cause, self.ageing,
+                        self.filtering, self.exists, self.entry_port, self.updated, self.local, self.static,
+                        self.entry_cause, self.created, self.learned, self.found, self.found_port,
+                        self.found_updated, self.found_local, self.found_cause, event_step, event_previous)
+        self._write_entries()
+        return self._events(plan, sightings, event_step[:events], event_previous[:events])
+
+    def found_port_names(self) -> np.ndarray:
+        names = np.array(self.names + [None], dtype=object)
+        return names[self.found_port]
+
+    def _write_entries(self) -> None:
+        """Rebuild each bridge's entries dict from the arrays: changed entries in place, new ones in creation order."""
+        first_key = 0
+        for name, existing, total in zip(self.bridges, self.existing, self.key_counts):
+            bridge = self.bridges[name]
+            entries = {}
+            for number, item in enumerate(existing, start=first_key):
+                entry = bridge.entries[item]
+                entries[item] = self._entry(number) if self._changed(number, entry) else entry
+            new_keys = np.arange(first_key + len(existing), first_key + total)
+            new_keys = new_keys[self.created[new_keys] >= 0]
+            for number in new_keys[np.argsort(self.created[new_keys])].tolist():
+                entries[(int(self.key_mac_all[number]), int(self.key_vlan_all[number]))] = self._entry(number)
+            bridge.entries = entries
+            first_key += total
+
+    def _changed(self, number: int, entry: Entry) -> bool:
+        return (self.names[self.entry_port[number]] != entry.port or self.updated[number] != entry.updated
+                or self.entry_cause[number] != entry.cause_sighting or bool(self.local[number]) != entry.local
+                or bool(self.static[number]) != entry.static)
+
+    def _entry(self, number: int) -> Entry:
+        return Entry(port=self.names[self.entry_port[number]], updated=float(self.updated[number]),
+                     local=bool(self.local[number]), static=bool(self.static[number]),
+                     cause_sighting=int(self.entry_cause[number]))
+
+    def _events(self, plan: _Plan, sightings: pd.DataFrame, steps: np.ndarray, previous: np.ndarray) -> list[dict]:
+        causes = plan.cause[steps]
+        point = sightings["point"].to_numpy(dtype=object)[causes]
+        file = sightings["file"].to_numpy(dtype=object)[causes]
+        frame = sightings["frame"].to_numpy()[causes]
+        events = []
+        for index, step in enumerate(steps.tolist()):
+            bridge = self.bridges[plan.bridge[step]]
+            key = int(self.learn_key[step])
+            events.append({
+                "time": float(plan.time[step]), "bridge": bridge.name,
+                "vlan": int(self.key_vlan_all[key]) if bridge.filtering else None,
+                "mac": mac_int_to_str(int(plan.src[step])), "port": plan.port[step],
+                "previous_port": self.names[previous[index]] if previous[index] >= 0 else None,
+                "cause_point": point[index], "cause_file": file[index], "cause_frame": int(frame[index]),
+                "cause_sighting": int(causes[index]), "journey": int(plan.journey[step]), "source": "replay",
+            })
+        return events
+
+
+def _pair_ids(macs: np.ndarray, vlans: np.ndarray) -> np.ndarray:
+    """Number the distinct (MAC, VLAN) pairs in order of first appearance."""
+    vlan_codes, vlan_values = pd.factorize(vlans)
+    if len(vlan_values) and len(vlan_values) < 2**14:
+        # MACs are 48-bit (or -1), so MAC + 1 times fewer than 2**14 VLANs stays below 2**63.
+        combined = (macs + 1) * len(vlan_values) + vlan_codes
+        ids, _ = pd.factorize(combined)
+        return ids.astype(np.int64)
+    ids, _ = pd.factorize(pd.Series(list(zip(macs.tolist(), vlans.tolist())), dtype=object))
+    return ids.astype(np.int64)
+
+
+@jit
+def _fdb_lookup(key, fallback, time, ageing, filtering, exists, local, static, updated):
+    """Return the live entry for a key, or -1, as _Bridge.lookup does (``fallback`` is the key at VLAN 0)."""
+    entry = key if exists[key] else -1
+    if entry < 0 and filtering and fallback >= 0 and exists[fallback] and local[fallback]:
+        entry = fallback
+    if entry < 0 or local[entry] or static[entry]:
+        return entry
+    if ageing <= 0 or time - updated[entry] > ageing:
+        return -1
+    return entry
+
+
+@jit
+def _replay_fdb(time, bridge, port, learn, lookup, learn_key, learn_fallback, lookup_key, lookup_fallback,
+                cause, ageing, filtering, exists, entry_port, updated, local, static, entry_cause, created,
+                learned, found, found_port, found_updated, found_local, found_cause, event_step,
+                event_previous):
+    """Learn source MACs and look up destinations journey by journey; return the number of FDB events.
+
+    An event is a source MAC learned on a port that no live entry had it on,
+    as _learn records it: ``event_step`` names the journey and
+    ``event_previous`` the port of the live entry it replaced, or -1.
+    """
+    events = 0
+    sequence = 0
+    for step in range(time.shape[0]):
+        b = bridge[step]
+        if learn[step]:
+            key = learn_key[step]
+            if exists[key] and (local[key] or static[key]):
+                learned[step] = False
+            else:
+                live = _fdb_lookup(key, learn_fallback[step], time[step], ageing[b], filtering[b], exists, local,
+                                   static, updated)
+                live_port = entry_port[live] if live >= 0 else -1
+                if not exists[key]:
+                    created[key] = sequence
+                    sequence += 1
+                exists[key] = True
+                entry_port[key] = port[step]
+                updated[key] = time[step]
+                local[key] = False
+                static[key] = False
+                entry_cause[key] = cause[step]
+                learned[step] = True
+                if not (live >= 0 and live_port == port[step]):
+                    event_step[events] = step
+                    event_previous[events] = live_port
+                    events += 1
+        if lookup[step]:
+            entry = _fdb_lookup(lookup_key[step], lookup_fallback[step], time[step], ageing[b], filtering[b],
+                                exists, local, static, updated)
+            found[step] = entry
+            if entry >= 0:
+                found_port[step] = entry_port[entry]
+                found_updated[step] = updated[entry]
+                found_local[step] = local[entry]
+                found_cause[step] = entry_cause[entry]
+    return events
 
 
 def _seed(bridges: dict[str, _Bridge], initial: list[Parsed], start: float, notes: list[str]) -> None:

@@ -67,9 +67,10 @@ def _sll2_points(frames: pd.DataFrame, topology: Topology, path: str,
     """Name SLL2 frames by their ifindex, using the case's own interface list."""
     by_index = {int(d["ifindex"]): n for n, d in topology.graph.nodes(data=True)
                 if d.get("ifindex") is not None and not pd.isna(d.get("ifindex"))}
-    indexes = frames["sll_ifindex"].to_numpy()
-    names = pd.Series([by_index.get(int(i), f"ifindex{int(i)}") for i in indexes], index=frames.index)
-    missing = sorted({int(i) for i in np.unique(indexes) if int(i) not in by_index})
+    distinct, inverse = np.unique(frames["sll_ifindex"].to_numpy(), return_inverse=True)
+    distinct_names = np.array([by_index.get(int(i), f"ifindex{int(i)}") for i in distinct] + [None], dtype=object)
+    names = pd.Series(distinct_names[:-1][inverse.reshape(-1)], index=frames.index)
+    missing = sorted(int(i) for i in distinct if int(i) not in by_index)
     if missing:
         warnings.append(f"{path}: interface index {', '.join(map(str, missing))} not found in the "
                         f"case's ip link output; those frames are named ifindexN")
@@ -91,18 +92,16 @@ def build_sightings(captures: list[CaptureFile], topology: Topology,
         override = overrides.get(capture.path)
         points = _interface_points(capture, topology, override, warnings) if capture.readable else []
         if capture.readable and len(frames):
-            frames = frames.copy()
             if override is None and (frames["link_type"] == LINKTYPE_LINUX_SLL2).any():
                 point = pd.Series(np.array(points, dtype=object)[frames["interface"].to_numpy()],
                                   index=frames.index)
                 sll2 = frames["link_type"] == LINKTYPE_LINUX_SLL2
                 point[sll2] = _sll2_points(frames[sll2], topology, capture.path, warnings)
-                frames["point"] = point
+                point = point.to_numpy(dtype=object)
             else:
-                frames["point"] = np.array(points, dtype=object)[frames["interface"].to_numpy()]
-            frames["file"] = capture.path
-            tables.append(frames)
-        used_points = sorted(frames["point"].unique()) if capture.readable and len(frames) else points
+                point = np.array(points, dtype=object)[frames["interface"].to_numpy()]
+            tables.append((frames, point, capture.path))
+        used_points = sorted(pd.unique(point)) if capture.readable and len(frames) else points
         link_types = sorted({i.link_type for i in capture.interfaces})
         summaries.append(CaptureSummary(
             file=capture.path,
@@ -116,12 +115,32 @@ def build_sightings(captures: list[CaptureFile], topology: Topology,
             format=capture.format,
         ))
     if tables:
-        sightings = pd.concat(tables, ignore_index=True)
+        sightings = _join_sorted(tables)
     else:
         sightings = pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in FRAME_COLUMNS.items()})
         sightings["point"] = pd.Series(dtype=object)
         sightings["file"] = pd.Series(dtype=object)
-    sightings = sightings.sort_values(["time_ns", "file", "frame"], kind="stable").reset_index(drop=True)
+        sightings = sightings.sort_values(["time_ns", "file", "frame"], kind="stable").reset_index(drop=True)
     sightings["time"] = sightings["time_ns"] / 1e9
     sightings.index.name = "sighting"
     return sightings, summaries
+
+
+def _join_sorted(tables: list[tuple[pd.DataFrame, np.ndarray, str]]) -> pd.DataFrame:
+    """Join the frames of several captures with their point and file, sorted by time, file and frame number.
+
+    The sort is stable, as ``sort_values(["time_ns", "file", "frame"], kind="stable")``
+    on the joined table would be. Only one joined column at a time exists unsorted.
+    """
+    files = sorted({path for _, _, path in tables})
+    file_rank = np.repeat([files.index(path) for _, _, path in tables], [len(frames) for frames, _, _ in tables])
+    time_ns = np.concatenate([frames["time_ns"].to_numpy() for frames, _, _ in tables])
+    frame = np.concatenate([frames["frame"].to_numpy() for frames, _, _ in tables])
+    order = np.lexsort((frame, file_rank, time_ns))
+    columns = {}
+    for name in tables[0][0].columns:
+        columns[name] = np.concatenate([frames[name].to_numpy() for frames, _, _ in tables])[order]
+    columns["point"] = np.concatenate([point for _, point, _ in tables])[order]
+    file_names = np.array(files, dtype=object)
+    columns["file"] = file_names[file_rank[order]]
+    return pd.DataFrame(columns)

@@ -1,12 +1,14 @@
 """Capture readers: pcap and pcapng files into one columnar frames table.
 
-The public entry points are ``is_capture(path)`` and ``read_capture(path)``.
+The public entry points are ``is_capture(path)``, ``read_capture(path)`` and
+``read_captures(paths)``, which reads several files in parallel threads.
 Records are read in chunks and their fields gathered into numpy columns, so
 memory grows with the number of frames, not with the file size.
 """
 
 from .addresses import int_to_ip, int_to_mac, ip_to_int, ips_to_str, mac_to_int, macs_to_str, str_to_ips, str_to_macs
 from .model import DIRECTION_IN, DIRECTION_OUT, DIRECTION_UNKNOWN, FRAME_COLUMNS, CaptureFile, Interface
+from .parallel import read_captures
 from .reader import is_capture, read_capture
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "mac_to_int",
     "macs_to_str",
     "read_capture",
+    "read_captures",
     "str_to_ips",
     "str_to_macs",
 ]

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from .compiled_walk import pcap_headers_compiled, walk_pcap_compiled
 from .decode import SUPPORTED_LINK_TYPES, gather_rows
+from .jit import compiled
 from .model import Interface
 from .records import ReadContext, RecordBatch
 from .source import ChunkBuffer
@@ -66,33 +68,38 @@ def read_pcap(buffer: ChunkBuffer, context: ReadContext) -> Iterator[RecordBatch
         context.warn(f"every frame ends with a {fcs_bytes}-byte FCS, which unknown payloads include in their hash")
 
     limit = record_limit(snaplen, context.max_record)
+    use_compiled = compiled()
     buffer.start += FILE_HEADER_LENGTH
     next_frame = 1
     bad_fraction_count = 0
     first_bad_fraction = ""
     while True:
-        walk = walk_pcap(buffer.view, buffer.start, buffer.end, big_endian, limit)
+        if use_compiled:
+            walk = walk_pcap_compiled(buffer.data, buffer.start, buffer.end, big_endian, limit)
+        else:
+            walk = walk_pcap(buffer.view, buffer.start, buffer.end, big_endian, limit)
         count = len(walk.offsets)
         if count:
-            headers = gather_rows(buffer.data, walk.offsets, PCAP_RECORD_HEADER).view(order + "u4")
-            seconds = headers[:, 0].astype(np.int64)
-            fraction = headers[:, 1].astype(np.int64)
             frames = np.arange(next_frame, next_frame + count, dtype=np.int64)
             record_offset = walk.offsets + buffer.base
-            bad = fraction >= units
-            if bad.any():
+            if use_compiled:
+                caplen, wirelen, time_ns, bad_count, first = pcap_headers_compiled(
+                    buffer.data, walk.offsets, big_endian, units
+                )
+            else:
+                caplen, wirelen, time_ns, bad_count, first = _record_headers(buffer.data, walk.offsets, order, units)
+            if bad_count:
                 if not bad_fraction_count:
-                    first = int(np.argmax(bad))
                     first_bad_fraction = context.place(int(frames[first]), int(record_offset[first]))
-                bad_fraction_count += int(bad.sum())
+                bad_fraction_count += bad_count
             yield RecordBatch(
                 data=buffer.data,
                 frame=frames,
                 record_offset=record_offset,
                 data_offset=walk.offsets + PCAP_RECORD_HEADER,
-                caplen=headers[:, 2].astype(np.int64),
-                wirelen=headers[:, 3].astype(np.int64),
-                time_ns=seconds * 1_000_000_000 + fraction * (1_000_000_000 // units),
+                caplen=caplen,
+                wirelen=wirelen,
+                time_ns=time_ns,
                 interface=np.zeros(count, dtype=np.int32),
                 flags=np.zeros(count, dtype=np.uint32),
             )
@@ -120,3 +127,17 @@ def read_pcap(buffer: ChunkBuffer, context: ReadContext) -> Iterator[RecordBatch
             f"records whose {unit_name} timestamp field is one second or more: {bad_fraction_count} "
             f"(first: {first_bad_fraction}); the excess is carried into the seconds"
         )
+
+
+def _record_headers(
+    data: np.ndarray, offsets: np.ndarray, order: str, units: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """Return (caplen, wirelen, time_ns, count of fractions >= units, index of the first or -1) for the records."""
+    headers = gather_rows(data, offsets, PCAP_RECORD_HEADER).view(order + "u4")
+    seconds = headers[:, 0].astype(np.int64)
+    fraction = headers[:, 1].astype(np.int64)
+    bad = fraction >= units
+    bad_count = int(bad.sum())
+    first = int(np.argmax(bad)) if bad_count else -1
+    time_ns = seconds * 1_000_000_000 + fraction * (1_000_000_000 // units)
+    return headers[:, 2].astype(np.int64), headers[:, 3].astype(np.int64), time_ns, bad_count, first

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .compiled_walk import walk_pcapng_compiled
 from .decode import SUPPORTED_LINK_TYPES, gather_rows
+from .jit import compiled
 from .model import Interface
 from .pcap import record_limit
 from .records import ReadContext, RecordBatch
@@ -67,10 +69,14 @@ def read_pcapng(buffer: ChunkBuffer, context: ReadContext) -> Iterator[RecordBat
     """Yield the packet records of every section, chunk by chunk, until the end or an invalid block."""
     section: Section | None = None
     next_frame = 1
+    use_compiled = compiled()
     while True:
         big_endian = section.big_endian if section else False
         limits = section.limits if section else []
-        walk = walk_pcapng(buffer.view, buffer.start, buffer.end, big_endian, limits, next_frame)
+        if use_compiled:
+            walk = walk_pcapng_compiled(buffer.data, buffer.start, buffer.end, big_endian, limits, next_frame)
+        else:
+            walk = walk_pcapng(buffer.view, buffer.start, buffer.end, big_endian, limits, next_frame)
         if len(walk.offsets):
             yield _batch(buffer, walk.offsets, walk.kinds, walk.flags, walk.frames, section, context)
         buffer.start = walk.stop

@@ -9,13 +9,16 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from .compiled_decode import fill_columns_compiled
 from .decode import GATHER_PAD, decode_frames
+from .jit import compiled
 from .model import DIRECTION_IN, DIRECTION_OUT, DIRECTION_UNKNOWN, FRAME_COLUMNS, CaptureFile
 from .pcap import MAGIC as PCAP_MAGIC
 from .pcap import read_pcap
 from .pcapng import BYTE_ORDER_MAGIC_BIG, BYTE_ORDER_MAGIC_LITTLE, read_pcapng
 from .records import ReadContext, RecordBatch
 from .source import DECOMPRESSION_ERRORS, ChunkBuffer, detect_compression, open_decompressed
+from .store import ColumnStore
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +28,9 @@ CHUNK_SIZE = 4 * 1024 * 1024
 # Room in the buffer for a packet block's header and options beyond its captured bytes.
 BLOCK_SLACK = 64 * 1024
 INT32_MAX = 2**31 - 1
+# Records kept from one file. The frame columns take 135 bytes a record, and the later tables more, so a
+# file of tiny or empty records (a crafted or decompression-bomb file) could otherwise exhaust memory.
+MAX_FRAMES = 20_000_000
 
 ProgressCallback = Callable[[int, "int | None"], None]
 
@@ -71,7 +77,7 @@ def read_capture(
         raw = open(path, "rb")
     except OSError as error:
         context.warn(f"cannot open the file: {error.strerror or error}")
-        return _result(context, "unknown", [], readable=False)
+        return _result(context, "unknown", ColumnStore(), readable=False)
     with raw:
         compression = detect_compression(raw.read(8))
         raw.seek(0)
@@ -80,16 +86,16 @@ def read_capture(
         buffer = ChunkBuffer(stream, CHUNK_SIZE + max_record + BLOCK_SLACK, GATHER_PAD, raw=raw)
         buffer.ensure(12)
         file_format = detect_format(bytes(buffer.view[: min(buffer.available, 12)]))
-        parts: list[dict[str, np.ndarray]] = []
+        store = ColumnStore()
         if file_format is None:
             _warn_not_capture(context, buffer)
         else:
-            _read_records(buffer, context, file_format, parts, progress)
+            _read_records(buffer, context, file_format, store, progress)
         if buffer.error:
             context.warn(f"decompression failed after {buffer.base + buffer.end} bytes of output: {buffer.error}")
         if progress is not None:
             progress(*buffer.raw_position())
-    return _result(context, file_format or "unknown", parts, readable=context.readable and file_format is not None)
+    return _result(context, file_format or "unknown", store, readable=context.readable and file_format is not None)
 
 
 def _warn_not_capture(context: ReadContext, buffer: ChunkBuffer) -> None:
@@ -106,20 +112,46 @@ def _read_records(
     buffer: ChunkBuffer,
     context: ReadContext,
     file_format: str,
-    parts: list[dict[str, np.ndarray]],
+    store: ColumnStore,
     progress: ProgressCallback | None,
 ) -> None:
     batches = read_pcap(buffer, context) if file_format == "pcap" else read_pcapng(buffer, context)
+    use_compiled = compiled()
     last_frame = 0
     try:
         for batch in batches:
-            parts.append(_frame_columns(batch, context))
+            count = len(batch.frame)
+            if store.count + count > MAX_FRAMES:
+                context.warn(
+                    f"{context.place(int(batch.frame[0]), int(batch.record_offset[0]))}: stopped reading at "
+                    f"the limit of {MAX_FRAMES} records per file (MAX_FRAMES in {__name__}); {store.count} kept"
+                )
+                break
+            store.reserve(count, _estimate_records(store.count + count, buffer))
+            rows = store.rows(count)
+            if use_compiled:
+                link_types = np.array([interface.link_type for interface in context.interfaces], dtype=np.int32)
+                fill_columns_compiled(batch, link_types, rows)
+            else:
+                for name, column in _frame_columns(batch, context).items():
+                    rows[name][:] = column
+            store.commit(count)
             last_frame = int(batch.frame[-1])
             if progress is not None:
                 progress(*buffer.raw_position())
     except Exception as error:  # noqa: BLE001 - a reader bug must not stop the analysis of other files
         log.exception("reading %s failed after record %d", context.path, last_frame)
         context.warn(f"reading failed after record {last_frame} ({type(error).__name__}: {error}); records before it kept")
+
+
+def _estimate_records(records: int, buffer: ChunkBuffer) -> int:
+    """Estimate the record count of the whole file from the share of the file read so far (0 if unknown)."""
+    position, size = buffer.raw_position()
+    if not size or position <= 0 or buffer.stream is not buffer.raw:
+        # A compressed file's share read so far does not predict its record count: a run of
+        # zeros early in a gzip file once made this estimate ask for 19 GB.
+        return 0
+    return min(int(records * max(size / position, 1.0)), MAX_FRAMES)
 
 
 def _frame_columns(batch: RecordBatch, context: ReadContext) -> dict[str, np.ndarray]:
@@ -148,14 +180,8 @@ def _frame_columns(batch: RecordBatch, context: ReadContext) -> dict[str, np.nda
     return {name: np.asarray(columns[name]).astype(dtype, copy=False) for name, dtype in FRAME_COLUMNS.items()}
 
 
-def _result(context: ReadContext, file_format: str, parts: list[dict[str, np.ndarray]], readable: bool) -> CaptureFile:
-    columns = {}
-    for name, dtype in FRAME_COLUMNS.items():
-        # Popping each column from the parts frees it as soon as it is joined, which keeps the peak lower.
-        pieces = [part.pop(name) for part in parts]
-        columns[name] = np.concatenate(pieces) if pieces else np.empty(0, dtype=dtype)
-        del pieces
-    frames = pd.DataFrame(columns, copy=False)
+def _result(context: ReadContext, file_format: str, store: ColumnStore, readable: bool) -> CaptureFile:
+    frames = store.frame()
     if readable:
         _check_frames(frames, context)
     return CaptureFile(

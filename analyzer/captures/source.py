@@ -21,8 +21,26 @@ COMPRESSION_MAGIC: dict[str, bytes] = {
     "zstd": b"\x28\xb5\x2f\xfd",
 }
 
-# Exceptions that a decompressor raises on corrupt or cut input.
-DECOMPRESSION_ERRORS = (EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError, gzip.BadGzipFile)
+# Limits on what one compressed capture may expand to; tests and callers may change them.
+# Real captures compress 20 to 40 times (a 98,000-frame ARP storm captured by
+# tcpdump: gzip -9 20, xz -9 39, zstd -19 25), while zeros compress 230
+# times with gzip -1, about 1000 with gzip -9 and over 5000 with xz, bzip2
+# and zstd. Zeros read as empty pcap records cost about ten times their size
+# in frame columns, so a bomb must stop early. The ratio is checked once
+# RATIO_CHECK_AFTER bytes are out, because a small file can compress further.
+MAX_DECOMPRESSED_BYTES = 16 * 1024**3
+MAX_COMPRESSION_RATIO = 100
+RATIO_CHECK_AFTER = 16 * 1024**2
+
+
+class DecompressionLimitError(Exception):
+    """The decompressed data grew beyond MAX_DECOMPRESSED_BYTES or MAX_COMPRESSION_RATIO."""
+
+
+# Exceptions that a decompressor raises on corrupt or cut input, or at a limit.
+DECOMPRESSION_ERRORS = (
+    EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError, gzip.BadGzipFile, DecompressionLimitError,
+)
 
 
 def detect_compression(head: bytes) -> str | None:
@@ -34,18 +52,64 @@ def detect_compression(head: bytes) -> str | None:
 
 
 def open_decompressed(raw: BinaryIO, compression: str | None) -> BinaryIO:
-    """Wrap the raw file in a streaming decompressor for ``compression`` (None returns ``raw``)."""
+    """Wrap the raw file in a streaming decompressor for ``compression`` (None returns ``raw``).
+
+    Reading the result raises DecompressionLimitError once the output passes
+    MAX_DECOMPRESSED_BYTES or MAX_COMPRESSION_RATIO, as set when it is opened.
+    """
     if compression is None:
         return raw
     if compression == "gzip":
-        return gzip.GzipFile(fileobj=raw, mode="rb")
-    if compression == "xz":
-        return lzma.LZMAFile(raw, mode="rb")
-    if compression == "bzip2":
-        return bz2.BZ2File(raw, mode="rb")
-    if compression == "zstd":
-        return io.BufferedReader(ZstdFrameReader(raw))
-    raise ValueError(f"unknown compression {compression!r}")
+        stream = gzip.GzipFile(fileobj=raw, mode="rb")
+    elif compression == "xz":
+        stream = lzma.LZMAFile(raw, mode="rb")
+    elif compression == "bzip2":
+        stream = bz2.BZ2File(raw, mode="rb")
+    elif compression == "zstd":
+        stream = io.BufferedReader(ZstdFrameReader(raw))
+    else:
+        raise ValueError(f"unknown compression {compression!r}")
+    return io.BufferedReader(LimitedReader(stream, raw, compression))
+
+
+class LimitedReader(io.RawIOBase):
+    """Pass a decompressed stream through, raising DecompressionLimitError at the size and ratio limits."""
+
+    def __init__(self, stream: BinaryIO, raw: BinaryIO, compression: str) -> None:
+        super().__init__()
+        self.stream = stream
+        self.raw = raw
+        self.compression = compression
+        self.max_bytes = MAX_DECOMPRESSED_BYTES
+        self.max_ratio = MAX_COMPRESSION_RATIO
+        self.check_after = RATIO_CHECK_AFTER
+        self.output = 0
+        self.limit_message = ""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target) -> int:
+        # The call that passes a limit still returns its bytes; the next one raises.
+        if self.limit_message:
+            raise DecompressionLimitError(self.limit_message)
+        # One read from the decompressor per call, so that the output before a cut or a limit is kept.
+        count = self.stream.readinto1(target)
+        self.output += count
+        if self.output > self.max_bytes:
+            self.limit_message = (
+                f"the {self.compression} data expands to more than {self.max_bytes} bytes "
+                f"(MAX_DECOMPRESSED_BYTES in {__name__}); the rest of the file is not read"
+            )
+        elif self.output > self.check_after:
+            consumed = max(self.raw.tell(), 1)
+            if self.output > self.max_ratio * consumed:
+                self.limit_message = (
+                    f"{consumed} compressed bytes expanded to {self.output}, a ratio above the limit of "
+                    f"{self.max_ratio} (MAX_COMPRESSION_RATIO in {__name__}); the file may be a "
+                    f"decompression bomb, and the rest of it is not read"
+                )
+        return count
 
 
 class ZstdFrameReader(io.RawIOBase):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -129,6 +130,19 @@ def parse_pairs(
     return result
 
 
+def _int64(value: Any) -> int | None:
+    """Return a whole number within 64 bits as int, or None for anything else."""
+    if isinstance(value, numbers.Integral):
+        number = int(value)
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    else:
+        number = to_int(value) if isinstance(value, str) else None
+    if number is None or not _INT64_MIN <= number <= _INT64_MAX:
+        return None
+    return number
+
+
 def build_table(rows: list[dict[str, Any]], schema: Mapping[str, str]) -> pd.DataFrame:
     """Build a DataFrame with one column per schema entry, in schema order.
 
@@ -140,16 +154,18 @@ def build_table(rows: list[dict[str, Any]], schema: Mapping[str, str]) -> pd.Dat
     columns: dict[str, pd.Series] = {}
     for name, kind in schema.items():
         values = [row.get(name) for row in rows]
+        # A damaged file can give a value of any type, or a number beyond 64 bits, which pandas
+        # cannot store in these dtypes: such a value becomes missing.
         if kind == "int":
-            # pandas' Int64 cannot hold a number beyond 64 bits, which only a damaged file has: it becomes missing.
-            values = [None if isinstance(v, int) and not _INT64_MIN <= v <= _INT64_MAX else v for v in values]
-            columns[name] = pd.Series(values, dtype="Int64")
+            columns[name] = pd.Series([_int64(v) for v in values], dtype="Int64")
         elif kind == "bool":
             columns[name] = pd.Series([bool(v) for v in values], dtype="bool")
         elif kind == "optbool":
-            columns[name] = pd.Series(values, dtype="boolean")
+            booleans = [v if v is None or isinstance(v, bool) else to_bool(v) for v in values]
+            columns[name] = pd.Series(booleans, dtype="boolean")
         elif kind == "float":
-            floats = [float("nan") if v is None else float(v) for v in values]
+            floats = [to_float(v) for v in values]
+            floats = [float("nan") if v is None else v for v in floats]
             columns[name] = pd.Series(floats, dtype="float64")
         elif kind in ("str", "object"):
             columns[name] = pd.Series(values, dtype=object)

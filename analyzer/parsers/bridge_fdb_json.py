@@ -122,7 +122,7 @@ def _read_flags(row: dict[str, Any], flags: Any, label: str, warnings: list[str]
         warnings.append(f"{label}: 'flags' is not a list: {flags!r}")
         return
     for flag in flags:
-        if flag in FLAGS:
+        if isinstance(flag, str) and flag in FLAGS:
             row[flag] = True
         elif flag != "master":
             warnings.append(f"{label} ({row['mac']}): unknown flag {flag!r}. The rest of the entry was read.")

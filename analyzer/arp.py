@@ -1,4 +1,4 @@
-"""ARP transactions: each request series, the replies that answer it, and the fate of those replies.
+"""ARP transactions: each request series, the replies to it, and the fate of those replies.
 
 Requests with the same sender MAC, sender IP and target IP form one
 transaction while they come less than ``TRANSACTION_GAP`` seconds apart, since

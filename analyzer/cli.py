@@ -249,8 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     handler.setFormatter(_CleanFormatter("l2trace: %(levelname)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler])
     if level > logging.INFO:
-        # The reports list every capture warning with its file; printing them
-        # on stderr as well would say everything twice.
+        # The reports list every capture warning with its file, so printing
+        # them on stderr as well would repeat each one.
         logging.getLogger("analyzer.captures").setLevel(logging.ERROR)
     if args.command == "analyze":
         return _analyze(args)

@@ -115,8 +115,8 @@ def read_text(path: Path, limit: int | None = None) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
-# What a shell or a command prints instead of output when it could not run.
-# sos and hand-made collections save it in place of the output.
+# Messages a shell or a command prints instead of output when it cannot run.
+# sos and hand-made collections save them in place of the output.
 FAILED_COMMAND = re.compile(
     r"(command not found|No such file or directory|Operation not permitted|Permission denied"
     r"|Cannot find device|does not exist|not supported|Object \"\S+\" is unknown)", re.IGNORECASE)

@@ -47,7 +47,7 @@ class Finding:
     confidence: str = "inferred"
     """"confirmed" (a saved output agrees), "inferred" (captures only) or "conflicting"."""
     counterfactual: str | None = None
-    """What the replay says would have happened to the lost frames with the fix applied."""
+    """Outcome of the replay with the fix applied, for the frames the finding says were lost."""
     related: list[str] = field(default_factory=list)
     """Codes of findings that are consequences of this one."""
     log_evidence: list[str] = field(default_factory=list)

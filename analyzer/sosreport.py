@@ -469,7 +469,10 @@ def _link_leaves(member: tarfile.TarInfo, parts: tuple[str, ...]) -> bool:
         return ".." in PurePosixPath(target).parts
     depth = len(parts) - 1
     for part in PurePosixPath(target).parts:
-        depth += -1 if part == ".." else (0 if part == "." else 1)
+        if part == "..":
+            depth -= 1
+        elif part != ".":
+            depth += 1
         if depth < 0:
             return True
     return False

@@ -254,8 +254,8 @@ def build_topology(parsed: list[Parsed]) -> Topology:
         device = item.meta.get("device")
         if not device:
             continue
-        # A state dump saved before the captures tells the active port at their
-        # start; any other is taken as saved after them.
+        # A state dump saved before the captures gives the active port at their
+        # start. Any other is taken as saved after them.
         before = "before" in item.source.lower().rsplit("/", 1)[-1]
         active_key = "active_port_before" if before else "active_port"
         _add(topology, device, kind="team", runner=item.meta.get("runner"),

@@ -22,7 +22,7 @@ def test_hairpin_vepa_guests():
     assert finding.port == "eno1"
     assert finding.mac == "02:00:5e:10:01:02"
     # The first evidence frame is h2's own ping to the VM, the last frame that
-    # taught br0 where h2 is; the rest are h1's pings to h2.
+    # taught br0 where h2 is. The rest are h1's pings to h2.
     assert (finding.evidence[0].point, finding.evidence[0].frame) == ("eno1", 3)
     assert [e.frame for e in finding.evidence[1:]] == [5, 6, 7]
     assert any("hairpin on" in r for r in finding.recommendations)

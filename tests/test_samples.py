@@ -78,7 +78,8 @@ def test_text_report_tells_story():
     assert result.returncode == 0
     text = result.stdout
     assert text.startswith("Verdict: fdb-ingress-port-drop")
-    assert "frame 2 of" in text and "ens224.pcap" in text
+    assert "frame 2 of" in text
+    assert "ens224.pcap" in text
     assert "never forwards a frame out of the port it came in by" in text
     assert "ip link set dev br1 type bridge ageing_time 0" in text
     assert "team.runner lacp" in text

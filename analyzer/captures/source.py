@@ -165,7 +165,7 @@ class ChunkBuffer:
     always zero, so that fixed-width windows gathered at any record start
     stay inside the array. ``base`` is the stream offset of ``data[0]``.
     A decompression or I/O error ends the stream: ``eof`` becomes True and
-    ``error`` holds the message.
+    ``error`` contains the message.
     """
 
     def __init__(self, stream: BinaryIO, capacity: int, pad: int, raw: BinaryIO | None = None) -> None:

@@ -1,4 +1,4 @@
-"""lacp-not-aggregated: the ports of an LACP team or 802.3ad bond are not selected, or no partner answers.
+"""lacp-not-aggregated: the ports of an LACP team or 802.3ad bond are not selected, or no partner sends LACPDUs.
 
 teamd's lacp runner and bonding's 802.3ad mode send only on members that
 LACP negotiation selected. A switch port without LACP sends no LACPDUs, so

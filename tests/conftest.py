@@ -1,5 +1,6 @@
 """Shared test fixtures: paths to the repository, its samples, and the shared reference files."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -17,3 +18,18 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"reference files not found at {path}: they are looked for beside the checkout")
     return path
+
+
+def documented_tables() -> dict[str, dict[str, str]]:
+    """Read docs/tables.md into {table: {column: dtype}} from its headings and table rows."""
+    tables: dict[str, dict[str, str]] = {}
+    current = None
+    for line in (REPO / "docs" / "tables.md").read_text().splitlines():
+        heading = re.match(r"^## (\w+)", line)
+        if heading:
+            current = tables.setdefault(heading.group(1), {})
+            continue
+        row = re.match(r"^\| (\w+) \| (\w+) \|", line)
+        if current is not None and row and row.group(1) != "column":
+            current[row.group(1)] = row.group(2)
+    return tables

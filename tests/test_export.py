@@ -2,7 +2,6 @@
 
 import json
 import math
-import re
 
 import networkx as nx
 import numpy as np
@@ -10,29 +9,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import REPO, SAMPLES, documented_tables
 
 from analyzer import export_case, load_case
 from analyzer.cli import main
 from analyzer.export import LIST_ITEMS, TABLES, TOPOLOGY_FILE, graphml_safe
-from conftest import REPO, SAMPLES
 
 CASE = SAMPLES / "roundrobin-flood"
 VLAN_CASE = REPO / "tests" / "data" / "cases" / "vlan-filter-team"
 VM_MAC = "52:54:00:6b:2e:01"
-
-
-def _documented() -> dict[str, dict[str, str]]:
-    tables: dict[str, dict[str, str]] = {}
-    current = None
-    for line in (REPO / "docs" / "tables.md").read_text().splitlines():
-        heading = re.match(r"^## (\w+)", line)
-        if heading:
-            current = tables.setdefault(heading.group(1), {})
-            continue
-        row = re.match(r"^\| (\w+) \| (\w+) \|", line)
-        if current is not None and row and row.group(1) != "column":
-            current[row.group(1)] = row.group(2)
-    return tables
 
 
 def _plain(value):
@@ -75,11 +60,11 @@ def exported(case, tmp_path_factory):
 
 
 def test_tables_are_the_documented_ones():
-    assert set(TABLES) == set(_documented())
+    assert set(TABLES) == set(documented_tables())
 
 
 def test_list_item_types_cover_documented_lists():
-    lists = {column for columns in _documented().values() for column, kind in columns.items() if kind == "list"}
+    lists = {column for columns in documented_tables().values() for column, kind in columns.items() if kind == "list"}
     assert set(LIST_ITEMS) == lists
 
 

@@ -1,27 +1,11 @@
 """The tables a case builds match their documentation in docs/tables.md, column by column."""
 
-import re
-
 import pytest
+from conftest import SAMPLES, documented_tables
 
 from analyzer import load_case
-from conftest import REPO, SAMPLES
 
 TEXT_DTYPES = ("str", "object", "string")
-
-
-def _documented() -> dict[str, dict[str, str]]:
-    tables: dict[str, dict[str, str]] = {}
-    current = None
-    for line in (REPO / "docs" / "tables.md").read_text().splitlines():
-        heading = re.match(r"^## (\w+)", line)
-        if heading:
-            current = tables.setdefault(heading.group(1), {})
-            continue
-        row = re.match(r"^\| (\w+) \| (\w+) \|", line)
-        if current is not None and row and row.group(1) != "column":
-            current[row.group(1)] = row.group(2)
-    return tables
 
 
 @pytest.fixture(scope="module")
@@ -44,18 +28,18 @@ def _check(name: str, frame, documented: dict[str, str]) -> None:
 @pytest.mark.parametrize("name", ["frames", "journeys", "fdb_events", "decisions", "arp_transactions",
                                   "findings"])
 def test_table_matches_docs(case, name):
-    _check(name, getattr(case, name), _documented()[name])
+    _check(name, getattr(case, name), documented_tables()[name])
 
 
 def test_sightings_match_docs(case):
-    documented = dict(_documented()["frames"])
+    documented = dict(documented_tables()["frames"])
     documented.pop("direction")
-    documented.update(_documented()["sightings"])
+    documented.update(documented_tables()["sightings"])
     _check("sightings", case.sightings, documented)
 
 
 def test_list_columns_hold_lists(case):
-    for name, columns in _documented().items():
+    for name, columns in documented_tables().items():
         frame = getattr(case, name)
         for column, kind in columns.items():
             if kind == "list" and len(frame):

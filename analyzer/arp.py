@@ -22,9 +22,12 @@ import numpy as np
 import pandas as pd
 
 from .addresses import ipv4_int_to_str, mac_int_to_str
-from .journeys import LOCAL
+from .arp_fate import DROP_DECISIONS, CaseFacts
 from .tables import none_for_missing
 from .topology import Topology
+
+__all__ = ["ARP_REPLY", "ARP_REQUEST", "DROP_DECISIONS", "REPLY_WAIT", "TRANSACTION_COLUMNS", "TRANSACTION_GAP",
+           "build_transactions"]
 
 TRANSACTION_GAP = 5.0
 REPLY_WAIT = 3.0
@@ -35,9 +38,6 @@ MIN_RETRY_INTERVAL = 0.2
 ARP_REQUEST = 1
 ARP_REPLY = 2
 
-# Replay decisions by which a bridge, or a team or bond below it, drops a frame.
-DROP_DECISIONS = ("drop-ingress-port", "vlan-filter-drop", "inactive-port-drop")
-
 TRANSACTION_COLUMNS = [
     "transaction", "requester_ip", "requester_mac", "target_ip", "target_mac", "requests", "replies",
     "first_time", "last_time", "fate", "lost_at", "requester_port", "replies_seen_at",
@@ -46,35 +46,125 @@ TRANSACTION_COLUMNS = [
 ]
 
 
-# The journey and sighting columns that the pairing and the fate rules read.
+# The journey columns that the pairing and the fate rules read.
 TRANSACTION_JOURNEY_COLUMNS = (
     "journey", "bridge", "ingress_port", "egress_ports", "points", "first_sighting", "first_time", "last_time",
     "echo_of", "eth_dst", "arp_op", "arp_sha", "arp_spa", "arp_tha", "arp_tpa", "fingerprint",
 )
-TRANSACTION_SIGHTING_COLUMNS = ("journey", "point", "file", "frame", "time", "direction")
 
 
-def _drop_repeats(series: pd.DataFrame) -> pd.DataFrame:
-    """Keep one journey per burst of identical requests: a forwarding loop repeats one
-    request many times within milliseconds, while the kernel retries once a second."""
-    kept, last = [], {}
-    for index, row in zip(series.index, series.itertuples(index=False)):
-        previous = last.get(row.fingerprint)
-        last[row.fingerprint] = row.first_time
-        if previous is None or row.first_time - previous >= MIN_RETRY_INTERVAL:
-            kept.append(index)
-    return series.loc[kept]
+def _request_series(column: dict, requests: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split the requests into transactions.
+
+    ``requests`` are positions in the ARP table. Returns the kept request
+    positions, grouped by transaction in the order of each transaction's first
+    request and by time within one, and the offsets where each transaction
+    starts (one more offset than transactions, the last one the total).
+
+    Requests with one sender MAC, sender IP and target IP form a series. In a
+    series, a request identical to one less than ``MIN_RETRY_INTERVAL`` before it
+    is a loop's repeat and is dropped, and a gap of more than
+    ``TRANSACTION_GAP`` starts a new transaction. Ties in time keep table order.
+    """
+    if not len(requests):
+        return requests, np.zeros(1, dtype=np.int64)
+    times = column["first_time"][requests]
+    # Series are numbered in the order of their first request in the table.
+    series = _key_codes(column["arp_sha"][requests], column["arp_spa"][requests], column["arp_tpa"][requests])
+
+    fingerprints = column["fingerprint"][requests]
+    by_copy = np.lexsort((times, fingerprints, series))
+    repeated = np.zeros(len(requests), dtype=bool)
+    repeated[by_copy[1:]] = ((series[by_copy[1:]] == series[by_copy[:-1]])
+                             & (fingerprints[by_copy[1:]] == fingerprints[by_copy[:-1]])
+                             & (times[by_copy[1:]] - times[by_copy[:-1]] < MIN_RETRY_INTERVAL))
+
+    by_time = np.lexsort((times, series))
+    kept = by_time[~repeated[by_time]]
+    kept_series, kept_times = series[kept], times[kept]
+    starts = np.ones(len(kept), dtype=bool)
+    starts[1:] = (kept_series[1:] != kept_series[:-1]) | (np.diff(kept_times) > TRANSACTION_GAP)
+    transaction = np.cumsum(starts) - 1
+    # Transactions go in the order of their first request, and ties keep series order.
+    order = np.argsort(kept_times[starts], kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    kept = kept[np.argsort(rank[transaction], kind="stable")]
+    sizes = np.bincount(rank[transaction], minlength=len(order))
+    return requests[kept], np.concatenate([[0], np.cumsum(sizes)])
 
 
-def _request_groups(requests: pd.DataFrame) -> list[pd.DataFrame]:
-    groups = []
-    for _, series in requests.groupby(["arp_sha", "arp_spa", "arp_tpa"], sort=False):
-        series = _drop_repeats(series.sort_values("first_time"))
-        gap = series["first_time"].diff().fillna(0) > TRANSACTION_GAP
-        for _, part in series.groupby(gap.cumsum()):
-            groups.append(part)
-    groups.sort(key=lambda g: g["first_time"].iloc[0])
-    return groups
+def _match_replies(column: dict, replies: np.ndarray, requests: np.ndarray,
+                   offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Find each transaction's replies.
+
+    A reply belongs to a transaction when it comes from the target IP to the
+    requester's IP and is addressed to the requester's MAC (as Ethernet
+    destination or ARP target MAC). Its first time must also lie between the
+    first request and ``REPLY_WAIT`` seconds after the last. Returns the reply
+    positions, grouped by transaction and in table order within one, and the
+    offsets of the groups.
+    """
+    count = len(offsets) - 1
+    if not len(replies) or not count:
+        return np.empty(0, dtype=np.int64), np.zeros(count + 1, dtype=np.int64)
+    first = requests[offsets[:-1]]
+    last = requests[offsets[1:] - 1]
+    start = column["first_time"][first]
+    end = column["first_time"][last] + REPLY_WAIT
+    # A reply is listed once under each MAC it is addressed to.
+    addressed = [column["eth_dst"][replies], column["arp_tha"][replies]]
+    entry = np.concatenate([replies, replies])
+    entry_mac = np.concatenate(addressed)
+    distinct = np.concatenate([np.ones(len(replies), dtype=bool), addressed[1] != addressed[0]])
+    entry, entry_mac = entry[distinct], entry_mac[distinct]
+    entry_time = column["first_time"][entry]
+
+    # Number the address triples and the times exactly, so that one integer key
+    # orders the entries by (requester MAC, requester IP, target IP, time).
+    triple = _key_codes(np.concatenate([entry_mac, column["arp_sha"][first]]),
+                        np.concatenate([column["arp_tpa"][entry], column["arp_spa"][first]]),
+                        np.concatenate([column["arp_spa"][entry], column["arp_tpa"][first]]))
+    _, time_rank = np.unique(np.concatenate([entry_time, start, end]), return_inverse=True)
+    scale = np.int64(time_rank.max() + 1)
+    n = len(entry)
+    entry_key = triple[:n] * scale + time_rank[:n]
+    order = np.argsort(entry_key, kind="stable")
+    sorted_key = entry_key[order]
+    low = np.searchsorted(sorted_key, triple[n:] * scale + time_rank[n:n + count], side="left")
+    high = np.searchsorted(sorted_key, triple[n:] * scale + time_rank[n + count:], side="right")
+
+    sizes = high - low
+    total = int(sizes.sum())
+    group_offsets = np.concatenate([[0], np.cumsum(sizes)])
+    picked = order[np.arange(total) - np.repeat(group_offsets[:-1] - low, sizes)]
+    matched = entry[picked]
+    owner = np.repeat(np.arange(count), sizes)
+    matched = matched[np.lexsort((matched, owner))]
+    return matched, group_offsets
+
+
+def _key_codes(*columns: np.ndarray) -> np.ndarray:
+    """Number the distinct rows of the integer columns in order of first appearance.
+
+    Each step factorizes a pair of codes below the row count, so the pair's
+    combined number stays far below 2**63.
+    """
+    codes, _ = pd.factorize(columns[0])
+    for column in columns[1:]:
+        column_codes, distinct = pd.factorize(column)
+        codes, _ = pd.factorize(codes.astype(np.int64) * len(distinct) + column_codes)
+    return codes.astype(np.int64)
+
+
+def _group_max(values: np.ndarray, offsets: np.ndarray, empty: float) -> np.ndarray:
+    """Return the maximum of each group of ``values`` between ``offsets``, or ``empty`` for an empty group."""
+    sizes = np.diff(offsets)
+    result = np.full(len(sizes), empty, dtype=np.float64)
+    full = sizes > 0
+    if full.any():
+        result[full] = np.maximum.reduceat(values, offsets[:-1][full])
+    return result
 
 
 def build_transactions(journeys: pd.DataFrame, sightings: pd.DataFrame, decisions: pd.DataFrame,
@@ -87,246 +177,75 @@ def build_transactions(journeys: pd.DataFrame, sightings: pd.DataFrame, decision
     """
     if journeys.empty or "arp_op" not in journeys:
         return pd.DataFrame(columns=TRANSACTION_COLUMNS)
-    # Slices of a narrow table are much cheaper to take, and each transaction takes several.
     arp = journeys.loc[journeys["arp_op"].isin([ARP_REQUEST, ARP_REPLY]),
                        [c for c in journeys.columns if c in TRANSACTION_JOURNEY_COLUMNS]]
-    requests = arp[(arp["arp_op"] == ARP_REQUEST) & (arp["echo_of"] < 0)
-                   & (arp["arp_spa"] > 0) & (arp["arp_spa"] != arp["arp_tpa"])]
-    # Each transaction looks only at the replies between its addresses and at the
-    # sightings of its own journeys, so the cost grows with the case, not its square.
-    # Its numbers come from numpy arrays, because pandas access costs tens of
-    # microseconds a call. Positions below index these arrays (rows of `arp`).
     column = {name: arp[name].to_numpy() for name in
-              ("journey", "first_time", "last_time", "first_sighting", "eth_dst", "arp_sha", "arp_spa", "arp_tha",
-               "arp_tpa")}
-    reply_positions = np.flatnonzero(arp["arp_op"].to_numpy() == ARP_REPLY)
-    replies_by_addresses = {
-        key: reply_positions[part] for key, part in
-        pd.Series(np.arange(len(reply_positions))).groupby(
-            [column["arp_spa"][reply_positions], column["arp_tpa"][reply_positions]], sort=False).indices.items()
+              ("journey", "first_time", "last_time", "first_sighting", "eth_dst", "arp_op", "arp_sha", "arp_spa",
+               "arp_tha", "arp_tpa", "echo_of", "fingerprint")}
+    # Gratuitous ARP, probes and echoes of the host's own requests expect no answer.
+    is_request = ((column["arp_op"] == ARP_REQUEST) & (column["echo_of"] < 0) & (column["arp_spa"] > 0)
+                  & (column["arp_spa"] != column["arp_tpa"]))
+    requests, request_offsets = _request_series(column, np.flatnonzero(is_request))
+    count = len(request_offsets) - 1
+    if not count:
+        return pd.DataFrame(columns=TRANSACTION_COLUMNS)
+    replies, reply_offsets = _match_replies(column, np.flatnonzero(column["arp_op"] == ARP_REPLY), requests,
+                                            request_offsets)
+    facts = CaseFacts(arp, sightings, decisions, topology, requests, replies)
+
+    first = requests[request_offsets[:-1]]
+    first_sighting = sightings.index.get_indexer(column["first_sighting"][first])
+    request_last = _group_max(column["last_time"][requests], request_offsets, 0.0)
+    reply_last = _group_max(column["last_time"][replies], reply_offsets, 0.0)
+    # The target MAC is the ARP sender MAC of the first matched reply.
+    target_mac: list[str | None] = [None] * count
+    answered = np.flatnonzero(np.diff(reply_offsets) > 0)
+    for number, text in zip(answered.tolist(),
+                            _texts(mac_int_to_str, column["arp_sha"][replies[reply_offsets[answered]]])):
+        target_mac[number] = text
+    request_lists = _split(requests, request_offsets)
+    reply_lists = _split(replies, reply_offsets)
+    table = {
+        "transaction": np.arange(1, count + 1),
+        "requester_ip": _texts(ipv4_int_to_str, column["arp_spa"][first]),
+        "requester_mac": _texts(mac_int_to_str, column["arp_sha"][first]),
+        "target_ip": _texts(ipv4_int_to_str, column["arp_tpa"][first]),
+        "target_mac": target_mac,
+        "requests": np.diff(request_offsets),
+        "replies": np.diff(reply_offsets),
+        "first_time": column["first_time"][first].astype(np.float64),
+        "last_time": np.maximum(request_last, reply_last),
+        "first_request_point": sightings["point"].iloc[first_sighting].tolist(),
+        "first_request_file": sightings["file"].iloc[first_sighting].tolist(),
+        "first_request_frame": sightings["frame"].to_numpy()[first_sighting].astype(np.int64),
+        "first_request_time": sightings["time"].to_numpy()[first_sighting].astype(np.float64),
+        "request_journeys": _split(column["journey"][requests], request_offsets),
+        "reply_journeys": _split(column["journey"][replies], reply_offsets),
     }
-    no_replies = np.empty(0, dtype=np.int64)
-    index = _SightingIndex(sightings)
-    rows = []
-    for number, group in enumerate(_request_groups(requests), start=1):
-        positions = arp.index.get_indexer(group.index)
-        first = positions[0]
-        sha, spa, tpa = column["arp_sha"][first], column["arp_spa"][first], column["arp_tpa"][first]
-        start = float(column["first_time"][first])
-        end = float(column["first_time"][positions].max()) + REPLY_WAIT
-        candidates = replies_by_addresses.get((tpa, spa), no_replies)
-        times = column["first_time"][candidates]
-        matched = candidates[((column["eth_dst"][candidates] == sha) | (column["arp_tha"][candidates] == sha))
-                             & (times >= start) & (times <= end)]
-        answer = arp.iloc[matched]
-        first_sighting = index.position(int(column["first_sighting"][first]))
-        last_time = column["last_time"][positions].max()
-        row = {
-            "transaction": number,
-            "requester_ip": ipv4_int_to_str(spa),
-            "requester_mac": mac_int_to_str(sha),
-            "target_ip": ipv4_int_to_str(tpa),
-            "target_mac": mac_int_to_str(column["arp_sha"][matched[0]]) if len(matched) else None,
-            "requests": int(len(positions)),
-            "replies": int(len(matched)),
-            "first_time": start,
-            "last_time": float(max(last_time, column["last_time"][matched].max() if len(matched) else 0)),
-            "first_request_point": index.point[first_sighting],
-            "first_request_file": index.file[first_sighting],
-            "first_request_frame": int(index.frame[first_sighting]),
-            "first_request_time": float(index.time[first_sighting]),
-            "request_journeys": column["journey"][positions].tolist(),
-            "reply_journeys": column["journey"][matched].tolist(),
-        }
-        reply_rows = index.rows_of(row["reply_journeys"])
-        row["replies_seen_at"] = sorted(set(index.point[reply_rows].tolist()))
-        if observed:
-            # The fate rules read these sightings only on some paths, so the tables are built when first used.
-            seen = _LazyFrame(lambda rows=reply_rows: index.frame_of(rows))
-            own = _LazyFrame(lambda: index.frame_of(index.rows_of(row["request_journeys"] + row["reply_journeys"])))
-            row.update(_fate(group, answer, seen, own, decisions, topology, index.points))
-        else:
-            row.update(_replayed_fate(group, answer, decisions))
-        rows.append(row)
-    return none_for_missing(pd.DataFrame(rows, columns=TRANSACTION_COLUMNS),
-                            ("target_mac", "lost_at", "requester_port", "reason"))
+    table["replies_seen_at"] = [facts.seen_at(positions) for positions in reply_lists]
+    decide = facts.fate if observed else facts.replayed_fate
+    fates = [decide(request_positions, reply_positions)
+             for request_positions, reply_positions in zip(request_lists, reply_lists)]
+    for name in ("fate", "lost_at", "requester_port", "reason"):
+        table[name] = [fate[name] for fate in fates]
+    frame = pd.DataFrame(table, columns=TRANSACTION_COLUMNS)
+    return none_for_missing(frame, ("target_mac", "lost_at", "requester_port", "reason"))
 
 
-class _SightingIndex:
-    """The sightings table indexed by journey, and the set of all capture points."""
-
-    def __init__(self, sightings: pd.DataFrame):
-        self.sightings = sightings[[c for c in sightings.columns if c in TRANSACTION_SIGHTING_COLUMNS]]
-        self.labels = sightings.index
-        journeys = sightings["journey"].to_numpy()
-        self.order = np.argsort(journeys, kind="stable")
-        self.sorted_journeys = journeys[self.order]
-        self.point = sightings["point"].to_numpy(dtype=object)
-        self.file = sightings["file"].to_numpy(dtype=object)
-        self.frame = sightings["frame"].to_numpy()
-        self.time = sightings["time"].to_numpy()
-        self.points = set(sightings["point"].unique())
-
-    def rows_of(self, journeys: list[int]) -> np.ndarray:
-        """Return the positions of the given journeys' sightings, in table order."""
-        ids = np.asarray(journeys, dtype=np.int64)
-        starts = np.searchsorted(self.sorted_journeys, ids, side="left")
-        ends = np.searchsorted(self.sorted_journeys, ids, side="right")
-        positions = [self.order[a:b] for a, b in zip(starts, ends)]
-        return np.unique(np.concatenate(positions)) if positions else np.empty(0, dtype=np.int64)
-
-    def frame_of(self, rows: np.ndarray) -> pd.DataFrame:
-        """Return the sightings at positions ``rows``, as a boolean mask over the table would select them."""
-        return self.sightings.iloc[rows]
-
-    def position(self, label: int) -> int:
-        return int(self.labels.get_loc(label))
+def _split(values: np.ndarray, offsets: np.ndarray) -> list[list[int]]:
+    """Cut ``values`` into Python lists at ``offsets``."""
+    values = values.tolist()
+    bounds = offsets.tolist()
+    return [values[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-class _LazyFrame:
-    """A DataFrame that is built on its first use; attribute and item access go to it."""
-
-    def __init__(self, build):
-        self._build = build
-        self._frame = None
-
-    def _get(self) -> pd.DataFrame:
-        if self._frame is None:
-            self._frame = self._build()
-        return self._frame
-
-    def __getattr__(self, name):
-        return getattr(self._get(), name)
-
-    def __getitem__(self, key):
-        return self._get()[key]
-
-    def __len__(self) -> int:
-        return len(self._get())
-
-
-def _requester_port(group: pd.DataFrame, decisions: pd.DataFrame) -> str | None:
-    # zip over columns instead of itertuples, which builds a namedtuple class on every call.
-    for ingress_port, journey in zip(group["ingress_port"], group["journey"]):
-        if ingress_port is not None:
-            return ingress_port
-        if journey in decisions.index:
-            port = decisions.loc[journey, "ingress_port"]
-            if port is not None:
-                return port
-    return None
-
-
-def _stuck_uplinks(topology: Topology, bridge: str) -> list[str]:
-    """Name the bridge's uplink aggregates that cannot send because LACP selected none of their members."""
-    return [port for port in topology.ports(bridge)
-            if topology.graph.nodes[port].get("role") == "uplink" and topology.can_transmit(port) is False]
-
-
-def _port_captured(topology: Topology, bridge: str, port: str, points: set) -> bool:
-    if port == LOCAL:
-        return bridge in points
-    members = topology.members(port)
-    return port in points or bool(members) and all(m in points for m in members)
-
-
-def _fate(group, answer, seen, sightings, decisions, topology: Topology, points: set) -> dict:
-    """Decide an observed transaction's fate.
-
-    ``sightings`` needs to contain only the sightings of the transaction's
-    journeys; ``points`` is every capture point of the case.
-    """
-    bridge = group["bridge"].iloc[0]
-    port = _requester_port(group, decisions)
-    result = {"requester_port": port, "fate": "unknown", "lost_at": None, "reason": None}
-    if bridge is None:
-        result["reason"] = "the requester's interface is not a bridge port in the case's topology"
-        return result
-    if answer.empty:
-        request_rows = sightings[sightings["journey"].isin(group["journey"])]
-        left = request_rows[(request_rows["direction"] == "out")]
-        uplink = [p for p in left["point"].unique()
-                  if topology.graph.nodes.get(p, {}).get("role") == "uplink"]
-        dropped = [decisions.loc[j] for j in group["journey"] if j in decisions.index
-                   and decisions.loc[j, "decision"] in DROP_DECISIONS]
-        if uplink:
-            result["fate"] = "unanswered"
-            result["reason"] = f"requests left the host on {', '.join(sorted(uplink))} and no reply was captured"
-        elif dropped and len(dropped) == len(group):
-            result["fate"] = "lost"
-            result["lost_at"] = dropped[0]["bridge"]
-            result["reason"] = f"{dropped[0]['bridge']} dropped the requests ({dropped[0]['decision']})"
-        elif _stuck_uplinks(topology, bridge):
-            stuck = _stuck_uplinks(topology, bridge)
-            result["fate"] = "lost"
-            result["lost_at"] = stuck[0]
-            result["reason"] = f"{', '.join(stuck)} has no LACP-selected member to send the requests on"
-        else:
-            result["reason"] = "no reply was captured and no request was seen leaving by an uplink"
-        return result
-    if port is None:
-        result["reason"] = "the port the requests came in by is not known"
-        return result
-
-    reached = False
-    for journey, journey_points, egress_ports in zip(answer["journey"], answer["points"], answer["egress_ports"]):
-        if port == LOCAL:
-            decision = decisions.loc[journey, "decision"] if journey in decisions.index else None
-            reached = reached or decision == "local" or (bridge in journey_points)
-        elif port in egress_ports:
-            reached = True
-    if reached:
-        result["fate"] = "answered"
-        return result
-
-    drops = [decisions.loc[j] for j in answer["journey"] if j in decisions.index]
-    fdb_drops = [d for d in drops if d["decision"] in ("drop-ingress-port", "vlan-filter-drop")]
-    inactive = [d for d in drops if d["decision"] == "inactive-port-drop"]
-    forwarded = [d for d in drops if d["decision"] == "forward" and d["out_port"] == port]
-    if _port_captured(topology, bridge, port, points):
-        result["fate"] = "lost"
-        if fdb_drops:
-            result["lost_at"] = bridge
-        elif inactive:
-            result["lost_at"] = inactive[0]["ingress_port"]
-        else:
-            last = seen.sort_values("time").iloc[-1]
-            result["lost_at"] = last["point"]
-        return result
-    if forwarded:
-        result["fate"] = "answered"
-        result["reason"] = f"the replay sends the replies out of {port}, which was not captured"
-    elif fdb_drops:
-        result["fate"] = "lost"
-        result["lost_at"] = bridge
-        result["reason"] = f"{port} was not captured; the replay drops the replies at {bridge}"
-    else:
-        result["reason"] = f"{port}, the requester's side, was not captured"
-    return result
-
-
-def _replayed_fate(group, answer, decisions) -> dict:
-    """Decide a transaction's fate from the replay's forwarding decisions only."""
-    bridge = group["bridge"].iloc[0]
-    port = _requester_port(group, decisions)
-    result = {"requester_port": port, "fate": "unknown", "lost_at": None,
-              "reason": "decided by the replay under the changed configuration"}
-    if answer.empty or port is None:
-        result["fate"] = "unanswered" if answer.empty else "unknown"
-        return result
-    for journey in answer["journey"]:
-        if journey not in decisions.index:
-            continue
-        decision = decisions.loc[journey]
-        if decision["decision"] == "flood" and decision["ingress_port"] != port:
-            result["fate"] = "answered"
-            return result
-        if decision["decision"] == "forward" and decision["out_port"] == port:
-            result["fate"] = "answered"
-            return result
-        if decision["decision"] == "local" and port == LOCAL:
-            result["fate"] = "answered"
-            return result
-    result["fate"] = "lost"
-    result["lost_at"] = bridge
+def _texts(convert, values: np.ndarray) -> list[str]:
+    """Convert integer addresses to text, once per distinct value."""
+    cache: dict[int, str] = {}
+    result = []
+    for value in values.tolist():
+        text = cache.get(value)
+        if text is None:
+            text = cache[value] = convert(value)
+        result.append(text)
     return result

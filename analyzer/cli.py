@@ -143,6 +143,14 @@ class _Progress:
         sys.stderr.flush()
         self.shown = True
 
+    def note(self, message: str) -> None:
+        """Show a status line, such as the one-time compilation notice, until the next progress report."""
+        if not self.enabled:
+            return
+        sys.stderr.write(f"\r{message}\033[K")
+        sys.stderr.flush()
+        self.shown = True
+
     def close(self) -> None:
         if self.shown:
             sys.stderr.write("\r\033[K")

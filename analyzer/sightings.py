@@ -140,7 +140,17 @@ def _join_sorted(tables: list[tuple[pd.DataFrame, np.ndarray, str]]) -> pd.DataF
     columns = {}
     for name in tables[0][0].columns:
         columns[name] = np.concatenate([frames[name].to_numpy() for frames, _, _ in tables])[order]
-    columns["point"] = np.concatenate([point for _, point, _ in tables])[order]
-    file_names = np.array(files, dtype=object)
-    columns["file"] = file_names[file_rank[order]]
-    return pd.DataFrame(columns)
+    # Names repeat for every frame, so the string columns are built by taking
+    # from the few distinct names: inferring a string dtype from a million
+    # Python objects takes several times as long.
+    point_codes, point_names = pd.factorize(np.concatenate([point for _, point, _ in tables]))
+    columns["point"] = _names(point_names, point_codes[order])
+    columns["file"] = _names(files, file_rank[order])
+    # The columns are fresh arrays, so the frame may keep them as they are
+    # instead of copying them into one block per dtype.
+    return pd.DataFrame(columns, copy=False)
+
+
+def _names(names, codes: np.ndarray):
+    """Return a string array with ``names[code]`` per row, and a missing value where the code is -1."""
+    return pd.array(np.asarray(names, dtype=object), dtype="str").take(codes, allow_fill=True)

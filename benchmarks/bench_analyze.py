@@ -9,10 +9,14 @@ generated files go to --workdir.
 
     python benchmarks/bench_analyze.py --case samples/roundrobin-flood --frames 1000000
 
-Prints the wall time and peak RSS of ``python -m analyzer analyze CASE
---format json`` (a child process, like tshark), of tshark -T fields over
-every capture of the case one after another, their ratio, and the time of
-each analysis stage run in this process.
+With --as-is the case folder is analysed unchanged, for a case that is
+large already (for example a folder holding one big capture).
+
+Prints the wall time, CPU time and peak RSS of ``python -m analyzer analyze
+CASE --format json`` (a child process, like tshark), of tshark -T fields over
+every capture of the case one after another, and their ratio. Then it times
+the interpreter start-up and the imports in fresh interpreters, and each
+stage of ``load_case`` and the JSON report in this process.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench_ingest import TSHARK_FIELDS, count_frames, high_water_kib, tool  # noqa: E402
+from bench_ingest import TSHARK_FIELDS, count_frames, tool  # noqa: E402
 
 DEFAULT_WORKDIR = Path("/tmp/l2trace-bench")
 
@@ -75,65 +79,93 @@ def build_case(case: Path, frames: int, shift: float, workdir: Path) -> Path:
     return target
 
 
-def run_measured(command: list[str]) -> tuple[float, int]:
-    """Run ``command`` with its output discarded; return (wall seconds, peak RSS in KiB from VmHWM)."""
+def run_measured(command: list[str]) -> tuple[float, float, int]:
+    """Run ``command`` with its output discarded; return (wall seconds, CPU seconds, peak RSS in KiB)."""
     start = time.perf_counter()
     with open(os.devnull, "w") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.DEVNULL)
-        peak = 0
-        while process.poll() is None:
-            peak = max(peak, high_water_kib(process.pid))
-            time.sleep(0.02)
+        # The repository folder, so that ``python -m analyzer`` finds the package.
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.DEVNULL, cwd=REPO)
+        # wait4 reports this child's own CPU time and peak RSS (ru_maxrss, KiB on Linux).
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode not in (0, 1):
         sys.exit(f"{command[0]} failed with status {process.returncode}: {' '.join(command)}")
-    return time.perf_counter() - start, peak
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+
+
+def time_start_up(repeats: int = 3) -> list[tuple[str, float]]:
+    """Return the best wall time of a bare interpreter and of the imports ``l2trace analyze`` makes."""
+    path = f"import sys; sys.path.insert(0, {str(REPO)!r}); "
+    commands = [
+        ("python start-up", "pass"),
+        ("import analyzer.cli (pandas, numpy, networkx, the rules)", path + "import analyzer.cli"),
+        ("import analyzer.cli and numba", path + "import analyzer.cli, numba"),
+    ]
+    results = []
+    for name, code in commands:
+        best = min(run_measured([sys.executable, "-c", code])[0] for _ in range(repeats))
+        results.append((name, best))
+    return results
+
+
+class StageClock:
+    """Wall time per stage, taken by wrapping the functions that ``load_case`` calls."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    def wrap(self, module, attribute: str, stage: str) -> None:
+        function = getattr(module, attribute)
+
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
+
+        setattr(module, attribute, timed)
 
 
 def time_stages(case: Path) -> list[tuple[str, float]]:
-    """Run the pipeline stages of load_case in this process and return each one's wall time."""
+    """Run ``load_case`` and the JSON report in this process and return each stage's wall time.
+
+    The stages are the functions ``load_case`` calls, wrapped where it looks
+    them up, so replays that the cross checks run count as "cross checks",
+    and "rules" excludes them. "other" is the rest of ``load_case``.
+    """
     logging.disable(logging.WARNING)
     from analyzer import case as case_module
-    from analyzer.arp import build_transactions
-    from analyzer.captures import read_capture
-    from analyzer.clocks import align_clocks
-    from analyzer.diagnose import diagnose
-    from analyzer.discover import discover
-    from analyzer.journeys import build_journeys
-    from analyzer.replay import replay
-    from analyzer.rules import Context
-    from analyzer.sightings import build_sightings
-    from analyzer.topology import build_topology
+    from analyzer import diagnose as diagnose_module
+    from analyzer.report.json_report import render_json
 
-    laps: list[tuple[str, float]] = []
-    clock = [time.perf_counter()]
+    clock = StageClock()
+    stages = [(case_module, "discover", "discover files"), (case_module, "_parse_outputs", "parse outputs"),
+              (case_module, "read_capture", "read captures"), (case_module, "read_captures", "read captures"),
+              (case_module, "build_sightings", "sightings"),
+              (case_module, "align_clocks", "clock offsets"), (case_module, "build_journeys", "journeys"),
+              (case_module, "replay", "replay"), (case_module, "build_transactions", "ARP transactions"),
+              (case_module, "diagnose", "rules"), (diagnose_module, "cross_check", "cross checks")]
+    for module, attribute, stage in stages:
+        if hasattr(module, attribute):
+            clock.wrap(module, attribute, stage)
+    start = time.perf_counter()
+    loaded = case_module.load_case(str(case))
+    whole = time.perf_counter() - start
+    report_start = time.perf_counter()
+    render_json(loaded)
+    report = time.perf_counter() - report_start
 
-    def lap(name: str) -> None:
-        now = time.perf_counter()
-        laps.append((name, now - clock[0]))
-        clock[0] = now
-
-    found = discover([str(case)])
-    parsed = case_module._parse_outputs(found.outputs, [])
-    topology = build_topology(parsed)
-    lap("discover and parse")
-    captures = [read_capture(path) for path in found.captures]
-    lap("read captures")
-    sightings, summaries = build_sightings(captures, topology, {})
-    lap("sightings")
-    sightings, _, _ = align_clocks(sightings)
-    lap("clock offsets")
-    sightings, journeys = build_journeys(sightings, topology)
-    lap("journeys")
-    result = replay(journeys, sightings, topology, parsed)
-    lap("replay")
-    transactions = build_transactions(journeys, sightings, result.decisions, topology)
-    lap("ARP transactions")
-    context = Context(topology=topology, sightings=sightings, journeys=journeys, decisions=result.decisions,
-                      fdb_events=result.events, transactions=transactions, captures=summaries, outputs=parsed)
-    diagnose(context)
-    lap("rules")
-    print(f"stages in process ({len(sightings):,} sightings, {len(journeys):,} journeys, "
-          f"{len(transactions):,} ARP transactions):")
+    seconds = dict(clock.seconds)
+    # diagnose() runs the cross checks, so its own share is the rules alone.
+    seconds["rules"] = seconds.get("rules", 0.0) - seconds.get("cross checks", 0.0)
+    names = list(dict.fromkeys(stage for _, _, stage in stages))
+    laps = [(stage, seconds.get(stage, 0.0)) for stage in names]
+    laps.append(("other", whole - sum(clock.seconds.get(stage, 0.0) for stage in names
+                                      if stage != "cross checks")))
+    laps.append(("JSON report", report))
+    print(f"stages in process ({len(loaded.sightings):,} sightings, {len(loaded.journeys):,} journeys, "
+          f"{len(loaded.arp_transactions):,} ARP transactions, {len(loaded.fdb_events):,} FDB events):")
     return laps
 
 
@@ -144,30 +176,42 @@ def main() -> None:
                         help="frames in all captures together, rounded down to a power-of-two number of copies")
     parser.add_argument("--shift", type=float, default=10.0, help="seconds between copies (default 10)")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="folder for the generated case")
+    parser.add_argument("--as-is", action="store_true",
+                        help="analyse the case folder unchanged instead of repeating it (--frames is ignored)")
     parser.add_argument("--no-stages", action="store_true", help="skip the in-process stage timing")
     arguments = parser.parse_args()
+    arguments.case = arguments.case.resolve()
     arguments.workdir.mkdir(parents=True, exist_ok=True)
-    case = build_case(arguments.case, arguments.frames, arguments.shift, arguments.workdir)
-    captures = sorted(p for p in (case / "captures").iterdir() if p.is_file())
+    if arguments.as_is:
+        case = arguments.case
+        folder = case / "captures" if (case / "captures").is_dir() else case
+    else:
+        case = build_case(arguments.case, arguments.frames, arguments.shift, arguments.workdir)
+        folder = case / "captures"
+    captures = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in (".pcap", ".pcapng"))
     frames = sum(count_frames(p) for p in captures)
     print(f"case {case}: {len(captures)} captures, {frames:,} frames")
 
     # A first short run fills numba's cache, so that the timed run loads compiled code.
-    seconds, peak = run_measured([sys.executable, "-m", "analyzer", "analyze", str(case), "--format", "json",
-                                  "-q", "-o", os.devnull])
-    seconds, peak = run_measured([sys.executable, "-m", "analyzer", "analyze", str(case), "--format", "json",
-                                  "-q", "-o", os.devnull])
-    print(f"l2trace analyze: {seconds:.2f} s, peak RSS {peak / 1024:.0f} MiB ({peak * 1024 / frames:.0f} bytes "
-          f"per frame)")
-    tshark = 0.0
+    analyze = [sys.executable, "-m", "analyzer", "analyze", str(case), "--format", "json", "-q", "-o", os.devnull]
+    run_measured(analyze)
+    seconds, cpu, peak = run_measured(analyze)
+    print(f"l2trace analyze: {seconds:.2f} s, CPU {cpu:.2f} s, peak RSS {peak / 1024:.0f} MiB "
+          f"({peak * 1024 / frames:.0f} bytes per frame)")
+    tshark = tshark_cpu = 0.0
     for capture in captures:
         command = [tool("tshark"), "-n", "-r", str(capture), "-T", "fields"]
         for name in TSHARK_FIELDS:
             command += ["-e", name]
-        tshark += run_measured(command)[0]
-    print(f"tshark -T fields ({len(TSHARK_FIELDS)} fields) over the same captures: {tshark:.2f} s; "
-          f"l2trace is {tshark / seconds:.1f} times faster")
+        wall, used, _ = run_measured(command)
+        tshark += wall
+        tshark_cpu += used
+    print(f"tshark -T fields ({len(TSHARK_FIELDS)} fields) over the same captures: {tshark:.2f} s, "
+          f"CPU {tshark_cpu:.2f} s; l2trace is {tshark / seconds:.1f} times faster "
+          f"({tshark_cpu / cpu:.1f} times in CPU time)")
     if not arguments.no_stages:
+        for name, seconds in time_start_up():
+            print(f"  {name}: {seconds:.2f} s")
         for name, seconds in time_stages(case):
             print(f"  {name}: {seconds:.2f} s")
 

@@ -7,10 +7,11 @@ converts, editcap -E changes random packet bytes, gzip and zstd compress. Genera
 
     # One file, in process, read twice (the second read reuses freed memory):
     python benchmarks/bench_ingest.py /tmp/large.pcap
-    # Build a seed from several real captures, then measure every format at 1M frames
-    # and pcap at 1M, 5M and 20M frames, each read in a fresh interpreter:
+    # Build a seed from several real captures, then measure every format at 1M frames,
+    # two 1M-frame files read in parallel threads and one by one, and pcap at 1M, 5M
+    # and 20M frames, each in a fresh interpreter:
     python benchmarks/bench_ingest.py --seed tests/data/captures/veth.pcap OTHER.pcap ... \\
-        --formats --sizes 1000000,5000000,20000000
+        --formats --parallel 2 --sizes 1000000,5000000,20000000
 
 Frames/s counts records read into the frames table with every column,
 fingerprint included, per wall-clock second and per CPU second (user plus
@@ -63,6 +64,29 @@ read_capture(sys.argv[1])
 second = time.perf_counter() - start
 print(json.dumps({"frames": frames, "first": first, "second": second, "cpu": cpu, "rss_before_kib": before,
                   "rss_peak_kib": peak, "table_bytes": table}))
+"""
+
+
+# Run in a fresh interpreter: read files with read_captures, in threads and one after another, and print JSON.
+PARALLEL_CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+from analyzer.captures import read_capture, read_captures
+read_capture(sys.argv[2])  # loads the compiled loops from numba's cache
+paths = sys.argv[3:]
+read_captures(paths, workers=len(paths))  # first use of the threads, not timed
+result = {}
+for label, workers in (("one by one", 1), ("threads", len(paths)), ("one by one again", 1),
+                       ("threads again", len(paths))):
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    start = time.perf_counter()
+    captures = read_captures(paths, workers=workers)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = after.ru_utime - usage.ru_utime + after.ru_stime - usage.ru_stime
+    result[label] = {"wall": wall, "cpu": cpu, "frames": sum(len(c.frames) for c in captures)}
+    del captures
+print(json.dumps(result))
 """
 
 
@@ -164,9 +188,10 @@ def bench_formats(seed: Path, sll2_seed: Path | None, frames: int, workdir: Path
     # Copies of one seed compress thousands of times over, beyond the reader's decompression-bomb
     # ratio limit and unlike any real capture. Changing 1% of the packet bytes at random
     # (editcap -E 0.01) brings gzip and zstd down to the ratios of real captures.
-    noisy = workdir / f"mix-{frames}-noisy.pcap"
+    # editcap writes pcapng unless -F selects another format.
+    noisy = workdir / f"mix-{frames}-changed.pcap"
     if not noisy.exists():
-        subprocess.run([tool("editcap"), "-E", "0.01", str(pcap), str(noisy)], check=True)
+        subprocess.run([tool("editcap"), "-F", "pcap", "-E", "0.01", str(pcap), str(noisy)], check=True)
     report("pcap, 1% of bytes changed (editcap -E 0.01)", noisy, measure_in_child(noisy, warm))
     gz = compress(noisy, ["gzip", "-1", "-c"], ".gz")
     report("the same, gzip -1", gz, measure_in_child(gz, warm))
@@ -180,6 +205,25 @@ def bench_sizes(seed: Path, sizes: list[int], workdir: Path, warm: Path) -> None
         path = make_file(seed, frames, workdir, f"mix-{frames}.pcap")
         report(f"pcap, {frames // 1_000_000}M", path, measure_in_child(path, warm))
         path.unlink()  # a 20M-frame file is a few GiB
+
+
+def bench_parallel(seed: Path, frames: int, files: int, workdir: Path, warm: Path) -> None:
+    """Read ``files`` copies of a ``frames``-record pcap with read_captures, in threads and one by one."""
+    first = make_file(seed, frames, workdir, f"mix-{frames}.pcap")
+    paths = [first]
+    for number in range(1, files):
+        copy = workdir / f"mix-{frames}-copy{number}.pcap"
+        if not copy.exists():
+            shutil.copyfile(first, copy)
+        paths.append(copy)
+    output = subprocess.run([sys.executable, "-c", PARALLEL_CHILD, str(REPO), str(warm)] + [str(p) for p in paths],
+                            capture_output=True, text=True, check=True).stdout
+    result = json.loads(output.strip().splitlines()[-1])
+    print(f"| read_captures, {files} files | frames | wall s | M frames/s | CPU s | M frames per CPU second |\n"
+          "| --- | ---: | ---: | ---: | ---: | ---: |")
+    for label, row in result.items():
+        print(f"| {label} | {row['frames']:,} | {row['wall']:.2f} | {row['frames'] / row['wall'] / 1e6:.2f} "
+              f"| {row['cpu']:.2f} | {row['frames'] / row['cpu'] / 1e6:.2f} |", flush=True)
 
 
 def peak_rss_mib() -> float:
@@ -250,6 +294,8 @@ def main() -> None:
                         help="measure pcap, pcapng, SLL2, gzip and zstd at --frames frames")
     parser.add_argument("--frames", type=int, default=1_000_000, help="frames per file for --formats")
     parser.add_argument("--sizes", help="comma-separated frame counts for the scaling run, e.g. 1000000,5000000")
+    parser.add_argument("--parallel", type=int, metavar="FILES",
+                        help="read FILES copies of the --frames pcap with read_captures, in threads and one by one")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="folder for generated files")
     parser.add_argument("--no-tshark", action="store_true", help="skip the tshark comparison")
     arguments = parser.parse_args()
@@ -266,6 +312,8 @@ def main() -> None:
     print(f"seed: {count_frames(seed)} frames from {', '.join(p.name for p in arguments.seed)}")
     if arguments.formats:
         bench_formats(seed, arguments.sll2_seed, arguments.frames, arguments.workdir, seed)
+    if arguments.parallel:
+        bench_parallel(seed, arguments.frames, arguments.parallel, arguments.workdir, seed)
     if arguments.sizes:
         bench_sizes(seed, [int(size) for size in arguments.sizes.split(",")], arguments.workdir, seed)
 

@@ -20,6 +20,7 @@ import pytest
 
 from analyzer import load_case
 from analyzer.captures import read_capture, read_captures
+from analyzer.captures import jit
 from analyzer.captures.jit import DISABLE_VARIABLE, compiled, numba_available
 from conftest import REPO, SAMPLES, SHARED, shared_path
 
@@ -36,6 +37,14 @@ tables = {name: getattr(case, name) for name in sys.argv[3].split(",")}
 with open(sys.argv[2], "wb") as output:
     pickle.dump((tables, case.verdict), output)
 """
+
+
+@pytest.fixture(autouse=True)
+def _always_compiled(monkeypatch):
+    # load_case picks the Python loops for small input while numba's cache is cold. These
+    # tests compare the compiled loops against the Python ones, so they always compile.
+    monkeypatch.setattr(jit, "SMALL_INPUT_BYTES", 0)
+    monkeypatch.setattr(jit, "_python_chosen", False)
 
 
 def _captures() -> list[Path]:
@@ -68,6 +77,7 @@ def _python_case(folder: Path, tmp_path: Path) -> tuple[dict, str]:
 def _assert_same_case(folder: Path, tmp_path: Path) -> None:
     tables, verdict = _python_case(folder, tmp_path)
     case = load_case(folder)
+    assert compiled()
     assert case.verdict == verdict
     for name in CASE_TABLES:
         pd.testing.assert_frame_equal(getattr(case, name), tables[name], obj=name)

@@ -10,6 +10,7 @@ from .addresses import int_to_ip, int_to_mac, ip_to_int, ips_to_str, mac_to_int,
 from .model import DIRECTION_IN, DIRECTION_OUT, DIRECTION_UNKNOWN, FRAME_COLUMNS, CaptureFile, Interface
 from .parallel import read_captures
 from .reader import is_capture, read_capture
+from .source import estimated_size
 
 __all__ = [
     "DIRECTION_IN",
@@ -18,6 +19,7 @@ __all__ = [
     "FRAME_COLUMNS",
     "CaptureFile",
     "Interface",
+    "estimated_size",
     "int_to_ip",
     "int_to_mac",
     "ip_to_int",

@@ -2,8 +2,10 @@
 
 MAC addresses are 48-bit integers in transmission order (``aa:bb:cc:dd:ee:ff`` is
 ``0xaabbccddeeff``), IPv4 addresses are 32-bit integers in network order. The
-frames table marks a missing address with -1, so the Series functions turn -1
-into ``None`` and unparsable strings into -1.
+frames table marks a missing address with -1. The Series functions and the
+scalar ``*_int_to_str`` and ``*_str_to_int`` functions turn -1 into ``None``
+and unparsable strings into -1, while ``mac_to_int``, ``int_to_mac``,
+``ip_to_int`` and ``int_to_ip`` raise ValueError on an invalid value.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 MISSING = -1
+BROADCAST_MAC = 0xFFFF_FFFF_FFFF
 
 _HEX_DIGITS = re.compile(r"[0-9a-fA-F]{12}")
 _OCTET_TEXT = np.array([f"{value:02x}" for value in range(256)], dtype=object)
@@ -62,6 +65,38 @@ def int_to_ip(value: int) -> str:
     if not 0 <= value < 1 << 32:
         raise ValueError(f"invalid IPv4 address value {value}: expected 0 to 2**32-1")
     return str(ipaddress.IPv4Address(value))
+
+
+def mac_int_to_str(value) -> str | None:
+    """Format a 48-bit integer as ``aa:bb:cc:dd:ee:ff``; a negative value (-1, missing) gives None."""
+    value = int(value)
+    return None if value < 0 else int_to_mac(value)
+
+
+def mac_str_to_int(text: str | None) -> int:
+    """Parse a MAC address as ``mac_to_int`` does; None, an empty string and an invalid address give -1."""
+    if not text:
+        return MISSING
+    try:
+        return mac_to_int(text)
+    except ValueError:
+        return MISSING
+
+
+def ipv4_int_to_str(value) -> str | None:
+    """Format a 32-bit integer as a dotted-quad IPv4 address; a negative value (-1, missing) gives None."""
+    value = int(value)
+    return None if value < 0 else int_to_ip(value)
+
+
+def ipv4_str_to_int(text: str) -> int:
+    """Parse a dotted-quad IPv4 address, raising ValueError when it is invalid."""
+    return ip_to_int(text)
+
+
+def is_group_mac(value: int) -> bool:
+    """Tell whether a MAC is broadcast or multicast (the I/G bit of the first octet is set); False for -1."""
+    return value >= 0 and bool((value >> 40) & 0x01)
 
 
 def macs_to_str(values: pd.Series | np.ndarray) -> pd.Series:

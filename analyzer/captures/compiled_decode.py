@@ -3,10 +3,12 @@
 ``fill_columns_compiled`` writes the same values as ``reader._frame_columns``
 with ``decode.decode_frames``, column for column, but walks the records one
 by one in compiled code instead of gathering fixed-width windows into
-matrices. Like the numpy
-version it reads no byte at or past a record's captured length: every field
-read is guarded by a length check, and the hash reads only the hashed bytes.
-The equality of both versions is checked by the tests on every test capture.
+matrices. Like the numpy version it uses no byte at or past a record's
+captured length: every field read is guarded by a length check. The hash
+loads whole 64-bit words, so it may load up to 15 bytes past the hashed
+bytes, but it masks them out, and the chunk buffer's zero padding keeps
+those loads inside the buffer. The equality of both versions is checked by
+the tests on every test capture.
 """
 
 from __future__ import annotations
@@ -35,13 +37,14 @@ from .hashing import (
     _SEED,
     _SOURCE_SALT,
     HASH_WINDOW,
+    STRIPE,
 )
 from .jit import jit
 from .model import DIRECTION_IN, DIRECTION_OUT, DIRECTION_UNKNOWN, FRAME_COLUMNS
 from .records import RecordBatch
 
 INT32_MAX = 2**31 - 1
-HASH_WORDS = HASH_WINDOW // 8
+_ALL_BITS = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
 
 
 @jit
@@ -74,21 +77,45 @@ def _finalize(value):
 
 
 @jit
-def _payload_hash(data, start, hashed_length, declared_length):
-    """Hash as hashing.payload_hash does: little-endian words of the first ``hashed_length`` bytes at ``start``."""
-    state = _SEED ^ (np.uint64(declared_length) * _PRIME_1)
-    for word_index in range(HASH_WORDS):
-        first = word_index * 8
-        word = np.uint64(0)
-        if first + 8 <= hashed_length:
-            for byte in range(8):
-                word |= np.uint64(data[start + first + byte]) << np.uint64(8 * byte)
-        elif first < hashed_length:
-            for byte in range(hashed_length - first):
-                word |= np.uint64(data[start + first + byte]) << np.uint64(8 * byte)
-        state = state ^ (word * _PRIME_2)
-        state = _rotate_left(state, 31) * _PRIME_1
-    return _finalize(state)
+def _load_word(words, position, count):
+    """Return the little-endian word of the ``count`` bytes (0 to 8 are used) at byte ``position``.
+
+    ``words`` is the chunk buffer viewed as 64-bit words. The two aligned
+    words that contain the bytes are combined, so that no byte loop is run.
+    """
+    if count <= 0:
+        return np.uint64(0)
+    shift = np.uint64(8 * (position & 7))
+    index = position >> 3
+    # Shifting by 1 and then by 63 - shift leaves 0 when shift is 0, where one shift by 64 is undefined.
+    word = (words[index] >> shift) | ((words[index + 1] << np.uint64(1)) << (np.uint64(63) - shift))
+    if count >= 8:
+        return word
+    return word & (_ALL_BITS >> np.uint64(64 - 8 * count))
+
+
+@jit
+def _lane_step(lane, word):
+    return _rotate_left(lane ^ (word * _PRIME_2), 31) * _PRIME_1
+
+
+@jit
+def _payload_hash(words, start, hashed_length, declared_length):
+    """Hash as hashing.payload_hash does the first ``hashed_length`` bytes at byte ``start`` of the buffer."""
+    lane0 = _SEED ^ (np.uint64(declared_length) * _PRIME_1)
+    lane1 = lane0 + _PRIME_2
+    lane2 = lane0 ^ _MIX_1
+    lane3 = lane0 - _PRIME_1
+    for stripe in range(HASH_WINDOW // STRIPE):
+        first = stripe * STRIPE
+        if stripe > 0 and first >= hashed_length:
+            break
+        lane0 = _lane_step(lane0, _load_word(words, start + first, hashed_length - first))
+        lane1 = _lane_step(lane1, _load_word(words, start + first + 8, hashed_length - first - 8))
+        lane2 = _lane_step(lane2, _load_word(words, start + first + 16, hashed_length - first - 16))
+        lane3 = _lane_step(lane3, _load_word(words, start + first + 24, hashed_length - first - 24))
+    merged = _rotate_left(lane0, 1) + _rotate_left(lane1, 7) + _rotate_left(lane2, 12) + _rotate_left(lane3, 18)
+    return _finalize(merged ^ (np.uint64(hashed_length) * _PRIME_2))
 
 
 @jit
@@ -104,7 +131,7 @@ def _is_vlan_ethertype(value):
 
 
 @jit
-def _decode_record(data, at, caplen, link_type):
+def _decode_record(data, words, at, caplen, link_type):
     """Decode one record starting at ``data[at]``; return its columns from ``direction`` to ``fingerprint``.
 
     Returning scalars instead of writing into the output arrays keeps the
@@ -201,7 +228,7 @@ def _decode_record(data, at, caplen, link_type):
         declared = ethertype
 
     hashed_length = min(max(min(declared, payload_length), 0), HASH_WINDOW)
-    hashed = _payload_hash(data, payload, hashed_length, declared)
+    hashed = _payload_hash(words, payload, hashed_length, declared)
     return (
         direction, min(packet_type, 127), ifindex, destination, source, outer, inner, ethertype,
         arp_op, arp_sha, arp_spa, arp_tha, arp_tpa, ip_src, ip_dst, ip_proto, hashed,
@@ -211,7 +238,7 @@ def _decode_record(data, at, caplen, link_type):
 
 @jit
 def _decode_batch(
-    data, data_offset, caplen, wirelen, frame, time_ns, interface, flags, interface_link_types,
+    data, words, data_offset, caplen, wirelen, frame, time_ns, interface, flags, interface_link_types,
     out_frame, out_time_ns, out_interface, out_link_type, out_caplen, out_wirelen, out_truncated,
     direction, sll_pkttype, sll_ifindex, eth_dst, eth_src, vlan_outer, vlan_inner, ethertype, arp_op,
     arp_sha, arp_spa, arp_tha, arp_tpa, ip_src, ip_dst, ip_proto, payload_hash, fingerprint,
@@ -231,7 +258,7 @@ def _decode_batch(
             vlan_outer[index], vlan_inner[index], ethertype[index], arp_op[index], arp_sha[index],
             arp_spa[index], arp_tha[index], arp_tpa[index], ip_src[index], ip_dst[index], ip_proto[index],
             payload_hash[index], fingerprint[index],
-        ) = _decode_record(data, data_offset[index], caplen[index], link_type)  # fmt: skip
+        ) = _decode_record(data, words, data_offset[index], caplen[index], link_type)  # fmt: skip
         # pcapng flags bits 0-1 are 1 for inbound and 2 for outbound. They take precedence over the SLL packet type.
         flag_direction = flags[index] & 3
         if flag_direction == 1:
@@ -242,8 +269,12 @@ def _decode_batch(
 
 def fill_columns_compiled(batch: RecordBatch, interface_link_types: np.ndarray, out: dict[str, np.ndarray]) -> None:
     """Write every frame column of ``batch`` into the arrays of ``out`` (one row per record, FRAME_COLUMNS dtypes)."""
+    # The hash loads 64-bit words, which may reach up to 15 bytes past the hashed bytes of a record.
+    # The chunk buffer's GATHER_PAD zero bytes keep those loads inside it, and the bytes are masked out.
+    usable = len(batch.data) - len(batch.data) % 8
     _decode_batch(
         batch.data,
+        batch.data[:usable].view(np.uint64),
         batch.data_offset,
         batch.caplen,
         batch.wirelen,

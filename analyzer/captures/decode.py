@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .addresses import BROADCAST_MAC
 from .hashing import HASH_WINDOW, fingerprint, payload_hash
 from .model import DIRECTION_IN, DIRECTION_OUT, DIRECTION_UNKNOWN
 
@@ -35,7 +36,6 @@ GATHER_PAD = LINK_WINDOW + HASH_WINDOW + 64
 
 SLL_PACKET_OUTGOING = 4
 SLL_PACKET_BROADCAST = 1
-BROADCAST_MAC = 0xFFFFFFFFFFFF
 
 
 def gather_rows(data: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:

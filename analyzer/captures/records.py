@@ -41,12 +41,14 @@ class ReadContext:
     interfaces: list[Interface] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     readable: bool = True
+    log_warnings: bool = True  # False when the caller logs the warnings itself, in file order
 
     def warn(self, message: str) -> None:
         """Record a warning about this file; the message gets the file name in front."""
         text = f"{self.path}: {message}"
         self.warnings.append(text)
-        log.warning("%s", text)
+        if self.log_warnings:
+            log.warning("%s", text)
 
     def place(self, frame: int, offset: int) -> str:
         """Describe where a record starts, for messages."""

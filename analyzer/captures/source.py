@@ -13,6 +13,18 @@ from typing import BinaryIO
 import numpy as np
 import zstandard
 
+try:
+    # ISA-L's inflate (the optional isal package) took about 90 ns per 131-byte record of a gzip -1
+    # capture where zlib took 220 to 280 (isal 1.9, Python 3.11, 2-core VM).
+    from isal import isal_zlib as inflate_module
+    from isal.isal_zlib import error as IsalError
+except ImportError:
+    inflate_module = zlib
+
+    class IsalError(Exception):
+        """Placeholder for isal's error class when isal is not installed; nothing raises it."""
+
+
 # Leading bytes of each supported compression format.
 COMPRESSION_MAGIC: dict[str, bytes] = {
     "gzip": b"\x1f\x8b",
@@ -33,13 +45,18 @@ MAX_COMPRESSION_RATIO = 100
 RATIO_CHECK_AFTER = 16 * 1024**2
 
 
+# Factor applied to a compressed file's size to estimate its decompressed size: the low end of the
+# ratios of real captures given above.
+COMPRESSED_SIZE_FACTOR = 20
+
+
 class DecompressionLimitError(Exception):
     """The decompressed data grew beyond MAX_DECOMPRESSED_BYTES or MAX_COMPRESSION_RATIO."""
 
 
 # Exceptions that a decompressor raises on corrupt or cut input, or at a limit.
 DECOMPRESSION_ERRORS = (
-    EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError, gzip.BadGzipFile, DecompressionLimitError,
+    EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError, gzip.BadGzipFile, IsalError, DecompressionLimitError,
 )
 
 
@@ -51,6 +68,20 @@ def detect_compression(head: bytes) -> str | None:
     return None
 
 
+def estimated_size(path: str | os.PathLike) -> int:
+    """Estimate the decompressed size of a file in bytes (stored size, times COMPRESSED_SIZE_FACTOR if compressed).
+
+    Returns 0 for a file that cannot be read.
+    """
+    try:
+        with open(path, "rb") as raw:
+            compression = detect_compression(raw.read(8))
+            size = os.fstat(raw.fileno()).st_size
+    except OSError:
+        return 0
+    return size * COMPRESSED_SIZE_FACTOR if compression else size
+
+
 def open_decompressed(raw: BinaryIO, compression: str | None) -> BinaryIO:
     """Wrap the raw file in a streaming decompressor for ``compression`` (None returns ``raw``).
 
@@ -60,7 +91,7 @@ def open_decompressed(raw: BinaryIO, compression: str | None) -> BinaryIO:
     if compression is None:
         return raw
     if compression == "gzip":
-        stream = gzip.GzipFile(fileobj=raw, mode="rb")
+        stream = io.BufferedReader(GzipMemberReader(raw))
     elif compression == "xz":
         stream = lzma.LZMAFile(raw, mode="rb")
     elif compression == "bzip2":
@@ -112,7 +143,82 @@ class LimitedReader(io.RawIOBase):
         return count
 
 
-class ZstdFrameReader(io.RawIOBase):
+class _PieceReader(io.RawIOBase):
+    """Base of the decompressing readers: hands out each decompressed piece through readinto.
+
+    A subclass sets ``pending`` in ``_decompress_more`` and returns False
+    there at the end of the data.
+    """
+
+    def __init__(self, raw: BinaryIO) -> None:
+        super().__init__()
+        self.raw = raw
+        self.pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target) -> int:
+        while not self.pending:
+            if not self._decompress_more():
+                return 0
+        count = min(len(target), len(self.pending))
+        target[:count] = self.pending[:count]
+        # A memoryview slice does not copy, so a large piece handed out in small reads costs no more.
+        self.pending = self.pending[count:]
+        return count
+
+    def _decompress_more(self) -> bool:
+        raise NotImplementedError
+
+
+class GzipMemberReader(_PieceReader):
+    """Decompress a sequence of gzip members as Python's gzip module does, with ISA-L when isal is installed.
+
+    Like gzip.GzipFile it skips zero bytes between members and raises
+    BadGzipFile for other bytes after a member, and EOFError when the input
+    ends inside a member. Its output before such an error is returned first.
+    """
+
+    # Compressed bytes per call: one call's output stays below about 16 MiB at
+    # gzip's maximum ratio of about 1000, and larger pieces were slower.
+    INPUT_PIECE = 16384
+
+    def __init__(self, raw: BinaryIO) -> None:
+        super().__init__(raw)
+        self.member = None
+        self.leftover = b""
+
+    def _read_input(self) -> bytes:
+        if self.leftover:
+            data, self.leftover = self.leftover, b""
+            return data
+        return self.raw.read(self.INPUT_PIECE)
+
+    def _decompress_more(self) -> bool:
+        if self.member is not None and self.member.eof:
+            self.leftover = self.member.unused_data
+            self.member = None
+        data = self._read_input()
+        if self.member is None:
+            data = data.lstrip(b"\0")
+            while not data:
+                data = self.raw.read(self.INPUT_PIECE)
+                if not data:
+                    return False
+                data = data.lstrip(b"\0")
+            if len(data) < 2:
+                data += self.raw.read(1)
+            if data[:2] != COMPRESSION_MAGIC["gzip"]:
+                raise gzip.BadGzipFile(f"Not a gzipped file ({data[:2]!r})")
+            self.member = inflate_module.decompressobj(wbits=31)
+        elif not data:
+            raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+        self.pending = memoryview(self.member.decompress(data))
+        return True
+
+
+class ZstdFrameReader(_PieceReader):
     """Decompress a sequence of zstd frames, raising ZstdError when the input ends inside a frame.
 
     zstandard's stream_reader returns a cut file's output without any error,
@@ -123,39 +229,30 @@ class ZstdFrameReader(io.RawIOBase):
     INPUT_PIECE = 2048
 
     def __init__(self, raw: BinaryIO) -> None:
-        super().__init__()
-        self.raw = raw
+        super().__init__(raw)
         self.decompressor = zstandard.ZstdDecompressor()
         self.frame = self.decompressor.decompressobj()
         self.frame_started = False
-        self.pending = b""
 
-    def readable(self) -> bool:
+    def _decompress_more(self) -> bool:
+        if self.frame.eof:
+            leftover = self.frame.unused_data
+            self.frame = self.decompressor.decompressobj()
+            self.frame_started = False
+            if leftover:
+                self._feed(leftover)
+                return True
+        data = self.raw.read(self.INPUT_PIECE)
+        if not data:
+            if self.frame_started:
+                raise zstandard.ZstdError("compressed data ends inside a zstd frame")
+            return False
+        self._feed(data)
         return True
-
-    def readinto(self, target) -> int:
-        while not self.pending:
-            if self.frame.eof:
-                leftover = self.frame.unused_data
-                self.frame = self.decompressor.decompressobj()
-                self.frame_started = False
-                if leftover:
-                    self._feed(leftover)
-                    continue
-            data = self.raw.read(self.INPUT_PIECE)
-            if not data:
-                if self.frame_started:
-                    raise zstandard.ZstdError("compressed data ends inside a zstd frame")
-                return 0
-            self._feed(data)
-        count = min(len(target), len(self.pending))
-        target[:count] = self.pending[:count]
-        self.pending = self.pending[count:]
-        return count
 
     def _feed(self, data: bytes) -> None:
         self.frame_started = True
-        self.pending = self.frame.decompress(data)
+        self.pending = memoryview(self.frame.decompress(data))
 
 
 class ChunkBuffer:

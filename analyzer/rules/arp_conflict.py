@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..addresses import mac_int_to_str
 from ..findings import Finding
-from ._evidence import evidence, ingress_sighting
+from ._evidence import MAX_EVIDENCE_FRAMES, evidence, ingress_sighting
 
 CODE = "arp-conflict"
 
@@ -18,20 +18,14 @@ def find(context) -> list[Finding]:
     transactions = context.transactions
     if transactions.empty:
         return []
-    journeys = context.journeys
-    by_ip: dict[str, dict] = {}
-    for _, t in transactions.iterrows():
-        replies = journeys.loc[t["reply_journeys"]] if t["reply_journeys"] else journeys.iloc[0:0]
-        for _, reply in replies.iterrows():
-            mac = reply["src_mac"] if reply["arp_sha"] < 0 else mac_int_to_str(reply["arp_sha"])
-            entry = by_ip.setdefault(t["target_ip"], {})
-            entry.setdefault(mac, reply)
+    by_ip = _first_reply_by_mac(context.journeys, transactions)
     findings = []
     for ip, macs in by_ip.items():
         if len(macs) < 2:
             continue
-        items = [evidence(ingress_sighting(context, reply), f"ARP reply: {ip} is at {mac}")
-                 for mac, reply in macs.items()]
+        first_replies = list(macs.items())[:MAX_EVIDENCE_FRAMES]
+        items = [evidence(ingress_sighting(context, context.journeys.loc[journey]), f"ARP reply: {ip} is at {mac}")
+                 for mac, journey in first_replies]
         names = ", ".join(sorted(macs))
         findings.append(Finding(
             code=CODE, severity="warning", mac=sorted(macs)[0], evidence=items,
@@ -45,3 +39,31 @@ def find(context) -> list[Finding]:
             ]))
     return findings
 
+
+def _first_reply_by_mac(journeys, transactions) -> dict[str, dict[str, int]]:
+    """Map each target IP to the MACs that answered for it, each with the journey of its first reply.
+
+    Transactions are taken in table order and replies in each transaction's
+    order, so "first" means first in that order.
+    """
+    reply_journeys = transactions["reply_journeys"].tolist()
+    counts = [len(replies) for replies in reply_journeys]
+    flat = [journey for replies in reply_journeys for journey in replies]
+    if not flat:
+        return {}
+    replies = journeys.loc[flat, ["src_mac", "arp_sha"]]
+    names: dict[int, str] = {}
+    macs = []
+    for src, sha in zip(replies["src_mac"].tolist(), replies["arp_sha"].tolist()):
+        # A reply without an ARP sender MAC is named by its Ethernet source.
+        if sha < 0:
+            macs.append(src)
+        else:
+            if sha not in names:
+                names[sha] = mac_int_to_str(sha)
+            macs.append(names[sha])
+    ips = [ip for ip, count in zip(transactions["target_ip"].tolist(), counts) for _ in range(count)]
+    by_ip: dict[str, dict[str, int]] = {}
+    for ip, mac, journey in zip(ips, macs, flat):
+        by_ip.setdefault(ip, {}).setdefault(mac, journey)
+    return by_ip

@@ -8,6 +8,8 @@ dropped, because a bridge never forwards a frame out of the port it came in by.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..findings import Finding
 from ..journeys import LOCAL
 from ..recommend import aggregate_fixes, reflection_fixes, stopgap_flood
@@ -24,7 +26,7 @@ def find(context) -> list[Finding]:
         return []
     # Where the entry was learned from a frame that really came from behind the
     # ingress port, the destination is there: that is hairpin-drop's case.
-    confirmed = confirmed[[not learned_legitimately(context, journey) for journey in confirmed["journey"]]]
+    confirmed = confirmed[~learned_legitimately_mask(context, confirmed["journey"].to_numpy())]
     findings = []
     for (bridge, mac, port), group in confirmed.groupby(["bridge", "dst_mac", "ingress_port"], sort=False):
         findings.append(_finding(context, bridge, mac, port, group))
@@ -43,13 +45,16 @@ def confirmed_drops(context):
     return journeys[[not [p for p in ports if p != LOCAL] for ports in journeys["egress_ports"]]]
 
 
-def learned_legitimately(context, journey_id: int) -> bool:
-    """Tell whether the FDB entry that dropped a journey came from a frame that was no echo."""
-    cause = int(context.decisions.loc[journey_id, "fdb_cause_sighting"])
-    if cause < 0:
-        return False
-    cause_journey = context.journeys.loc[int(context.sighting(cause)["journey"])]
-    return int(cause_journey["echo_of"]) < 0
+def learned_legitimately_mask(context, journey_ids: np.ndarray) -> np.ndarray:
+    """Tell, for each dropped journey, whether the FDB entry that dropped it came from a frame that was no echo."""
+    result = np.zeros(len(journey_ids), dtype=bool)
+    if not len(journey_ids):
+        return result
+    causes = context.decisions.loc[journey_ids, "fdb_cause_sighting"].to_numpy(dtype=np.int64)
+    known = causes >= 0
+    cause_journeys = context.sightings.loc[causes[known], "journey"].to_numpy(dtype=np.int64)
+    result[known] = context.journeys.loc[cause_journeys, "echo_of"].to_numpy(dtype=np.int64) < 0
+    return result
 
 
 def _finding(context, bridge: str, mac: str, port: str, group) -> Finding:

@@ -21,7 +21,8 @@ def find(context) -> list[Finding]:
                           f"{bridge} moves {mac} from {row['previous_port']} to {row['port']}")
                  for _, row in group.head(MAX_EVIDENCE_FRAMES).iterrows()]
         count = len(group)
-        paths = sorted({f"{r['previous_port']} -> {r['port']}" for _, r in group.iterrows()})
+        paths = sorted({f"{previous} -> {port}"
+                        for previous, port in zip(group["previous_port"].tolist(), group["port"].tolist())})
         summary = (f"{bridge} moved {mac} {count} time{'s' if count != 1 else ''} "
                    f"({', '.join(paths)}), first from {first['previous_port']} to {first['port']} "
                    f"by frame {first['cause_frame']} on {first['cause_point']}.")

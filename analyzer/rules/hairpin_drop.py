@@ -12,7 +12,7 @@ from shlex import quote as sh
 
 from ..findings import Finding
 from ._evidence import MAX_EVIDENCE_FRAMES, evidence, ingress_sighting
-from .fdb_ingress_port_drop import confirmed_drops, learned_legitimately
+from .fdb_ingress_port_drop import confirmed_drops, learned_legitimately_mask
 
 CODE = "hairpin-drop"
 
@@ -21,7 +21,7 @@ def find(context) -> list[Finding]:
     confirmed = confirmed_drops(context)
     if confirmed.empty:
         return []
-    legitimate = confirmed[[learned_legitimately(context, j) for j in confirmed["journey"]]]
+    legitimate = confirmed[learned_legitimately_mask(context, confirmed["journey"].to_numpy())]
     findings = []
     for (bridge, port, mac), group in legitimate.groupby(["bridge", "ingress_port", "dst_mac"], sort=False):
         cause = context.sighting(int(context.decisions.loc[group.iloc[0]["journey"], "fdb_cause_sighting"]))

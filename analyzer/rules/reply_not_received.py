@@ -13,15 +13,24 @@ def find(context) -> list[Finding]:
     transactions = context.transactions
     if transactions.empty:
         return []
+    unanswered = transactions[transactions["fate"] == "unanswered"]
+    if unanswered.empty:
+        return []
+    # The first three request journeys of each transaction give the evidence.
+    shown = {journey for journeys in unanswered["request_journeys"] for journey in journeys[:3]}
+    sightings = context.sightings
+    leaving = sightings[sightings["journey"].isin(shown) & (sightings["direction"] == "out")]
+    leaving_by_journey: dict[int, list] = {}
+    for label, journey in zip(leaving.index.tolist(), leaving["journey"].tolist()):
+        leaving_by_journey.setdefault(journey, []).append(label)
     findings = []
-    for _, row in transactions[transactions["fate"] == "unanswered"].iterrows():
+    for _, row in unanswered.iterrows():
         journeys = context.journeys.loc[row["request_journeys"]]
         uplinks = []
         items = []
         for journey_id in journeys["journey"].head(3):
-            rows = context.sightings[(context.sightings["journey"] == journey_id)
-                                     & (context.sightings["direction"] == "out")]
-            for _, sighting in rows.iterrows():
+            for label in leaving_by_journey.get(int(journey_id), []):
+                sighting = sightings.loc[label]
                 if context.topology.graph.nodes.get(sighting["point"], {}).get("role") == "uplink":
                     uplinks.append(sighting["point"])
                     items.append(evidence(sighting, f"ARP request for {row['target_ip']} leaves the host"))

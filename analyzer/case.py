@@ -17,10 +17,11 @@ import networkx as nx
 import pandas as pd
 
 from .arp import build_transactions
-from .captures import read_capture
+from .captures import estimated_size, read_captures
+from .captures.jit import choose_loops
 from .clocks import align_clocks
 from .diagnose import diagnose
-from .discover import discover, read_text
+from .discover import choose_host, discover, label_outputs, read_text
 from .findings import HTML_ROWS, Finding, html_table
 from .journeys import DEFAULT_WINDOW, build_journeys
 from .parsers import Parsed
@@ -29,6 +30,7 @@ from .parsers.bridge_fdb import FDB_COLUMNS
 from .replay import replay
 from .rules import Context
 from .sightings import CaptureSummary, build_sightings
+from .snapshots import CHECK_COLUMNS, check_snapshots, place_snapshots, typed_checks
 from .tables import nullable_int
 from .topology import Topology, build_topology
 
@@ -55,6 +57,11 @@ class Case:
     verdict: str
     warnings: list[str] = field(default_factory=list)
     replay_notes: list[str] = field(default_factory=list)
+    other_outputs: list[Parsed] = field(default_factory=list)
+    """Outputs of other hosts' sosreports in the case: listed with their host, not analysed."""
+    snapshot_checks: pd.DataFrame = field(
+        default_factory=lambda: typed_checks(pd.DataFrame(columns=CHECK_COLUMNS)))
+    """Each learned entry of a dated FDB snapshot taken during or after the captures, against the replay then."""
 
     @property
     def topology(self) -> nx.Graph:
@@ -121,7 +128,8 @@ class Case:
                     fdb_events=result.events, decisions=result.decisions,
                     arp_transactions=transactions, finding_list=findings, verdict=verdict,
                     warnings=list(self.warnings),
-                    replay_notes=result.notes + [f"{COUNTERFACTUAL} with {fix}"])
+                    replay_notes=result.notes + [f"{COUNTERFACTUAL} with {fix}"],
+                    other_outputs=list(self.other_outputs))
 
     def report(self, format: str = "text", **options) -> str:
         from .report import render
@@ -297,7 +305,9 @@ def load_case(paths, captures: dict[str, str] | None = None, *, window: float = 
     capture file to the capture point name to use for it, overriding the name
     found in the file or its name. ``window`` is the time in seconds within
     which sightings of one frame belong to one journey. ``progress``, if given,
-    is called as progress(path, bytes_read, total_bytes) while captures are read.
+    is called as progress(path, bytes_read, total_bytes) while captures are read,
+    in file order; if it has a ``note(message)`` method, that is called when the
+    run compiles the capture reader.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -309,19 +319,23 @@ def load_case(paths, captures: dict[str, str] | None = None, *, window: float = 
             found.captures.append(path)
     warnings = list(found.skipped)
     parsed = _parse_outputs(found.outputs, warnings)
+    label_outputs(parsed, found)
     warnings.extend(_cleaned_outputs(parsed))
-    topology = build_topology(parsed)
-    warnings.extend(topology.warnings)
 
-    capture_files = []
     captures_found, duplicates = drop_duplicate_files(found.captures)
     warnings.extend(f"{copy}: same content as {original}; analysed once, as {original}"
                     for copy, original in duplicates)
-    for path in captures_found:
-        callback = (lambda done, total, p=path: progress(p, done, total)) if progress else None
-        capture = read_capture(path, progress=callback)
-        capture_files.append(capture)
-        log.info("read %s: %d frames", path, len(capture.frames))
+    # The loops chosen here serve the journeys and the replay too. Several files are read in parallel threads.
+    loops = choose_loops(sum(estimated_size(path) for path in captures_found))
+    if loops.compiling and hasattr(progress, "note"):
+        progress.note("compiling the capture reader (first run only)")
+    capture_files = read_captures(captures_found, progress=progress)
+    for capture in capture_files:
+        log.info("read %s: %d frames", capture.path, len(capture.frames))
+    parsed, other_outputs, host_notes = choose_host(parsed, capture_files, overrides, found.origins)
+    warnings.extend(host_notes)
+    topology = build_topology(parsed)
+    warnings.extend(topology.warnings)
     sightings, summaries = build_sightings(capture_files, topology, overrides)
     cooked = [c.file for c in summaries if c.link_type in COOKED_LINK_TYPES]
     if cooked:
@@ -334,7 +348,11 @@ def load_case(paths, captures: dict[str, str] | None = None, *, window: float = 
         summary.clock_offset = offsets.get(summary.file, 0.0)
     warnings.extend(clock_notes)
     sightings, journeys = build_journeys(sightings, topology, window=window)
+    span = (float(sightings["time"].min()), float(sightings["time"].max())) if len(sightings) else (None, None)
+    snapshot_notes = place_snapshots(parsed, *span)
     result = replay(journeys, sightings, topology, parsed)
+    snapshot_checks, check_notes = check_snapshots(parsed, result.events, result.final_state, journeys,
+                                                   result.decisions)
     nullable_int(result.events, ["vlan"])
     nullable_int(result.decisions, ["vlan"])
     transactions = build_transactions(journeys, sightings, result.decisions, topology)
@@ -345,4 +363,5 @@ def load_case(paths, captures: dict[str, str] | None = None, *, window: float = 
     return Case(inputs=paths, captures=summaries, outputs=parsed, topology_model=topology,
                 sightings=sightings, journeys=journeys, fdb_events=result.events,
                 decisions=result.decisions, arp_transactions=transactions, finding_list=findings,
-                verdict=verdict, warnings=warnings, replay_notes=result.notes)
+                verdict=verdict, warnings=warnings, replay_notes=snapshot_notes + result.notes + check_notes,
+                other_outputs=other_outputs, snapshot_checks=snapshot_checks)

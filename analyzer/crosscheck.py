@@ -4,16 +4,23 @@ For each drop finding the replay runs again with the fix applied, and the
 finding states whether the lost frames would then have left by the port they
 were meant for. Confidence is "confirmed" when a saved output taken from the
 host agrees with what the captures show, "conflicting" when it disagrees, and
-"inferred" when only the captures speak.
+"inferred" when only the captures speak. Kernel and teamd log lines that
+support a finding are cited with their time on the capture clock (see
+``analyzer.logclock``), and only near the finding's frames when both times
+are known.
 """
 
 from __future__ import annotations
 
 import logging
 
+import numpy as np
+
 from .journeys import LOCAL
+from .logclock import LogClock
+from .logclock import estimate as estimate_clock
 from .replay import replay, snapshots_by_role
-from .topology import Topology
+from .topology import DEFAULT_AGEING_TIME, Topology
 
 log = logging.getLogger(__name__)
 
@@ -39,26 +46,82 @@ def _dropped_journeys(context, finding) -> list[int]:
                                          "journey"]]
 
 
-def _replay_with(context, settings: dict, without_echoes: bool = False):
+def _replay_with(context, settings: dict, without_echoes: bool = False, journeys=None, sightings=None):
+    if journeys is not None or sightings is not None:
+        return _run_replay(context, settings, without_echoes, journeys, sightings)
+    key = (repr(sorted((name, sorted(values.items())) for name, values in settings.items())), without_echoes)
+    if key not in context.replays:
+        context.replays[key] = _run_replay(context, settings, without_echoes, None, None)
+    return context.replays[key]
+
+
+def _run_replay(context, settings: dict, without_echoes: bool, journeys, sightings):
     topology = Topology(graph=context.topology.graph.copy(), warnings=[])
     for name, values in settings.items():
         topology.graph.nodes[name].update(values)
-    journeys = context.journeys
+    journeys = context.journeys if journeys is None else journeys
     if without_echoes:
         journeys = journeys[journeys["echo_of"] < 0]
-    return replay(journeys, context.sightings, topology, context.outputs).decisions
+    sightings = context.sightings if sightings is None else sightings
+    return replay(journeys, sightings, topology, context.outputs).decisions
+
+
+def _first_member(topology: Topology, aggregate: str) -> str | None:
+    """Return the aggregate's current active port when a dump names it, else its member with the lowest ifindex."""
+    members = topology.members(aggregate)
+    active = topology.graph.nodes[aggregate].get("active_port")
+    if active in members:
+        return active
+    if not members:
+        return None
+    return min(members, key=lambda m: (topology.graph.nodes[m].get("ifindex") or 1 << 31, m))
+
+
+def _activebackup_replay(context, aggregate: str, active: str):
+    """Replay as if the team or bond ran activebackup (active-backup) with ``active`` as its active port.
+
+    The replay's own runner model discards group frames that arrive on the
+    other members. Two changes on the switch's side are applied to the
+    journeys first. The host sends every frame, broadcasts included, by the
+    active port only, so the switch's flooded copy comes back on a backup
+    member, where the runner discards it: the echoes are gone. And the switch
+    learns the host's MACs on the active port, so unicast frames to them
+    arrive there. A capture of the aggregate device shows what the real
+    runner passed, so it is not used as evidence here.
+    """
+    topology = context.topology
+    if topology.kind(aggregate) == "team":
+        settings = {"runner": "activebackup", "bond_mode": None}
+    else:
+        settings = {"bond_mode": "active-backup", "runner": None}
+    settings.update(active_port=active, active_port_before=None)
+    journeys = context.journeys
+    into = journeys["ingress_port"] == aggregate
+    echoes = into & (journeys["echo_of"] >= 0) & (journeys["echo_kind"] == "aggregate")
+    journeys = journeys[~echoes]
+    into = journeys["ingress_port"] == aggregate
+    destination = journeys["eth_dst"].to_numpy().astype(np.int64)
+    unicast = (destination >= 0) & (((destination >> 40) & 1) == 0)  # the I/G bit, as is_group_mac tests it
+    moved = into & unicast & journeys["ingress_member"].notna() & (journeys["ingress_member"] != active)
+    if moved.any():
+        journeys = journeys.copy()
+        journeys.loc[moved, "ingress_member"] = active
+    sightings = context.sightings
+    if (sightings["point"] == aggregate).any():
+        sightings = sightings.assign(point=sightings["point"].where(sightings["point"] != aggregate,
+                                                                    "(not used)"))
+    decisions = _replay_with(context, {aggregate: settings}, journeys=journeys, sightings=sightings)
+    return decisions, int(echoes.sum()), int(moved.sum())
 
 
 def _outcome(decisions, journeys: list[int], target: str | None) -> tuple[int, int]:
     """Count the journeys the replay now sends toward the target port, out of those given."""
-    reached = 0
-    for journey in journeys:
-        if journey not in decisions.index:
-            continue
-        row = decisions.loc[journey]
-        if row["decision"] == "flood" or (row["decision"] == "forward" and (target is None or row["out_port"] == target)):
-            reached += 1
-    return reached, len(journeys)
+    rows = decisions.reindex(journeys)  # a journey the replay did not decide gets NaN and is not counted
+    forwarded = rows["decision"] == "forward"
+    if target is not None:
+        forwarded &= rows["out_port"] == target
+    reached = (rows["decision"] == "flood") | forwarded
+    return int(reached.sum()), len(journeys)
 
 
 def _counterfactual(context, finding) -> str | None:
@@ -84,6 +147,15 @@ def _counterfactual(context, finding) -> str | None:
     reached, total = _outcome(flooding, journeys, None)
     parts.append(f"with ageing_time 0 on {finding.bridge}, {reached} of the {total} would have been flooded"
                  + (f", reaching {target}" if target else ""))
+    active = _first_member(context.topology, finding.port) if aggregate else None
+    if active:
+        decisions, echoes, moved = _activebackup_replay(context, finding.port, active)
+        reached, total = _outcome(decisions, journeys, target)
+        runner = "runner activebackup" if context.topology.kind(finding.port) == "team" else "mode active-backup"
+        parts.append(f"with {finding.port} in {runner} and {active} active ({echoes} echo(es) gone, "
+                     f"{moved} unicast frame(s) taken as arriving on {active}, where the switch would "
+                     f"have learned the host's MACs), {reached} of the {total} would have reached "
+                     + (target or "their destination"))
     return "Replayed with the fix: " + "; ".join(parts) + "."
 
 
@@ -117,16 +189,28 @@ LOG_EVENTS = {
     "stp-bpdu-toward-switch": ("port-state",),
 }
 MAX_LOG_LINES = 5
+# Seconds before the first and after the last evidence frame within which a log line is cited. The
+# bridge logs an own-address frame as it arrives. A link or active-port change can precede the
+# frames it strands by up to the bridge's ageing time.
+LOG_WINDOWS = {"own-address": (2.0, 2.0)}
+STATE_CHANGE_WINDOW = (DEFAULT_AGEING_TIME, 2.0)
 
 
-def _log_lines(context, finding) -> list[str]:
-    """Return the log lines about the finding's port or bridge, for the events that support it."""
+def _log_lines(context, finding, clock: LogClock) -> list[tuple[str, float | None]]:
+    """Return the log lines that support the finding, each with its time on the capture clock.
+
+    Lines must name the finding's port, bridge or a member. When the times of
+    the frames and of the lines are known, only lines within the event's
+    window around the evidence frames are cited, so that a busy log does not
+    cite unrelated lines. Otherwise the names alone decide.
+    """
     events = LOG_EVENTS.get(finding.code)
     if not events:
         return []
     names = {finding.port, finding.bridge, finding.lost_at} - {None}
     names |= set(context.topology.members(finding.port)) if finding.port in context.topology.graph else set()
-    lines = []
+    frame_times = [e.time for e in finding.evidence]
+    candidates = []  # (FILE:LINE: message, time on the capture clock, event, (source, message))
     for item in context.outputs:
         if item.kind not in ("kernel_log", "teamd_log") or item.table.empty or "event" not in item.table:
             continue
@@ -136,19 +220,47 @@ def _log_lines(context, finding) -> list[str]:
         mask = table["event"].isin(events)
         if devices is not None and ports is not None:
             mask &= devices.isin(names) | ports.isin(names)
-        for row in table[mask].head(MAX_LOG_LINES - len(lines)).itertuples(index=False):
-            lines.append(f"{item.source}:{row.line}: {row.message}")
-        if len(lines) >= MAX_LOG_LINES:
-            break
-    return lines
+        kinds = table["time_kind"] if "time_kind" in table else None
+        for row in table[mask].itertuples(index=False):
+            time = clock.capture_time(row.time, kinds is not None and row.time_kind) if "time" in table else None
+            if any(_same_line(item.source, row.message, time, other, clock) for other in candidates):
+                continue  # the same line in a second copy of the log (dmesg and dmesg -T)
+            candidates.append((f"{item.source}:{row.line}: {row.message}", time, row.event,
+                               (item.source, row.message)))
+    if frame_times and any(candidate[1] is not None for candidate in candidates):
+        first, last = min(frame_times), max(frame_times)
+        margin = clock.error or 0.0
+        cited = []
+        for text, time, event, _ in candidates:
+            before, after = LOG_WINDOWS.get(event, STATE_CHANGE_WINDOW)
+            if time is not None and first - before - margin <= time <= last + after + margin:
+                cited.append((text, time))
+        return cited[:MAX_LOG_LINES]
+    return [(text, time) for text, time, _, _ in candidates[:MAX_LOG_LINES]]
+
+
+def _same_line(source: str, message: str, time: float | None, other: tuple, clock: LogClock) -> bool:
+    """Tell whether a log line repeats a candidate from another copy of the log: same message, same time."""
+    _, other_time, _, (other_source, other_message) = other
+    if source == other_source or message != other_message or time is None or other_time is None:
+        return False
+    # A second copy's stamp can differ by its resolution (whole seconds for dmesg -T) and the clock's error.
+    return abs(time - other_time) <= 1.0 + (clock.error or 0.0)
 
 
 def cross_check(context, findings: list) -> None:
     """Add counterfactuals, confidence, related codes and log lines to the findings in place."""
     codes = {f.code for f in findings}
+    try:
+        clock = estimate_clock(context.outputs, context.sightings, context.topology)
+    except (KeyError, ValueError, TypeError) as error:  # an odd log must not hide the findings
+        log.warning("placing the kernel log on the capture clock failed: %s", error)
+        clock = LogClock(method="unknown", detail=f"placing the log failed: {error}")
     for finding in findings:
         finding.related = [c for c in CONSEQUENCES.get(finding.code, ()) if c in codes]
-        finding.log_evidence = _log_lines(context, finding)
+        lines = _log_lines(context, finding, clock)
+        finding.log_evidence = [text for text, _ in lines]
+        finding.log_times = [time for _, time in lines]
         try:
             finding.confidence = _confidence(context, finding)
             if finding.code in ("fdb-ingress-port-drop", "hairpin-drop") and finding.port not in (None, LOCAL):

@@ -6,6 +6,12 @@ the files that a parser reads are looked at, each tagged with its parser and
 checked against that parser's ``detect``. A tarball's members are copied to a
 temporary folder that ``Discovered.close`` removes (also when the
 ``Discovered`` object is garbage-collected or the program exits).
+
+Each file read from a sosreport keeps where it came from (``origins``): the
+report's host name and, with a sos 4.x manifest, when its command ran.
+``label_outputs`` copies that into each ``Parsed.meta`` as ``host`` and
+``collected_at``. When a case holds the sosreports of several hosts,
+``choose_host`` picks the one the captures were taken on.
 """
 
 from __future__ import annotations
@@ -18,7 +24,10 @@ import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .addresses import mac_int_to_str
 from .captures import is_capture
+from .parsers import Parsed
+from .points import file_stem, match_interface_name
 from .sosreport import SosReport, is_sosreport_dir, is_tarball, open_sosreport
 
 log = logging.getLogger(__name__)
@@ -48,6 +57,7 @@ PARSER_MODULES = [
     "bridge_vlan",
     "bridge_fdb",
     "ifcfg",
+    "uptime",
     "kernel_log",
     "teamd_log",
 ]
@@ -69,6 +79,8 @@ class Discovered:
     skipped: list[str] = field(default_factory=list)  # messages naming each file not used
     sosreports: list[SosReport] = field(default_factory=list)
     """The sosreports found, with their host name; a tarball's files live in its temporary folder."""
+    origins: dict[str, dict] = field(default_factory=dict)
+    """For each output or capture path read from a sosreport: ``host``, ``collected_at``, ``sosreport``, ``sos_path``."""
 
     def close(self) -> None:
         """Remove the temporary folders of the sosreport tarballs; their paths are invalid afterwards."""
@@ -229,6 +241,8 @@ def _add_sosreport(found: Discovered, path: Path, modules) -> None:
     for capture in report.captures:
         if is_capture(capture):
             found.captures.append(capture)
+            found.origins[capture] = {"host": report.hostname, "collected_at": None, "sosreport": str(path),
+                                      "sos_path": None}
         else:
             found.skipped.append(f"{path}: {capture}: named like a capture, but not a capture file")
     for item in report.files:
@@ -248,12 +262,132 @@ def _add_sosreport(found: Discovered, path: Path, modules) -> None:
             kinds = detect_outputs(Path(item.path), modules)
         for kind in kinds:
             found.outputs.append((item.path, kind))
+        if kinds:
+            found.origins[item.path] = {"host": report.hostname, "collected_at": item.collected_at,
+                                        "sosreport": str(path), "sos_path": item.sos_path}
         if not kinds:
             expected = " or ".join(item.kinds)
             reason = "empty" if not head.strip() else f"not {expected} output as its sos name says"
             found.skipped.append(f"{label}: {reason}; skipped")
     log.info("sosreport %s (host %s): %d outputs, %d captures", path, report.hostname,
              len(report.files), len(report.captures))
+
+
+def label_outputs(parsed: list[Parsed], found: Discovered) -> None:
+    """Copy each sosreport output's host and collection time into its ``meta`` (``host``, ``collected_at``).
+
+    Loose files get neither: their time is unknown, and file modification
+    times of customer files are not trusted as collection times.
+    """
+    for item in parsed:
+        origin = found.origins.get(item.source)
+        if origin is None:
+            continue
+        item.meta["host"] = origin["host"]
+        if origin["collected_at"] is not None:
+            item.meta["collected_at"] = origin["collected_at"]
+        item.meta["sosreport"] = origin["sosreport"]
+        item.meta["sos_path"] = origin["sos_path"]
+
+
+# Parsers whose table lists the host's interfaces, with "name" and "mac" columns.
+INTERFACE_KINDS = ("ip_link", "ip_link_json")
+
+
+def host_key(item: Parsed) -> str | None:
+    """Return the host an output belongs to: its sosreport's host name, else the sosreport, else None (a loose file)."""
+    if "sosreport" not in item.meta:
+        return None
+    return item.meta.get("host") or item.meta["sosreport"]
+
+
+def choose_host(parsed: list[Parsed], captures, overrides: dict[str, str],
+                origins: dict[str, dict]) -> tuple[list[Parsed], list[Parsed], list[str]]:
+    """Split the outputs into those of the host the captures belong to and those of other hosts.
+
+    Outputs of one host name stay together, so two sosreports of one host
+    taken before and after are both used. Loose files belong to the analysed
+    host. With several hosts, the host is chosen in this order: the host
+    whose sosreport holds the captures, then the host with the most capture
+    points among its interface names (``ip link``), then the host with the
+    most of its interface MACs as source MACs in the captures. A tie is not
+    broken: the warning names the hosts and the outputs of none are used.
+    Returns (analysed outputs, other hosts' outputs, warnings).
+    """
+    hosts = sorted({key for key in map(host_key, parsed) if key is not None})
+    if len(hosts) <= 1:
+        return list(parsed), [], []
+    chosen, reason = _pick_host(hosts, parsed, captures, overrides, origins)
+    if chosen is None:
+        analysed = [item for item in parsed if host_key(item) is None]
+        others = [item for item in parsed if host_key(item) is not None]
+        return analysed, others, [f"the case holds outputs of {len(hosts)} hosts ({', '.join(hosts)}) and "
+                                  f"the captures cannot be tied to one: {reason}; no host's outputs are used, "
+                                  f"rather than mixing hosts (give only the sosreport of the captured host)"]
+    log.info("analysing host %s: %s", chosen, reason)
+    analysed = [item for item in parsed if host_key(item) in (None, chosen)]
+    others = [item for item in parsed if host_key(item) not in (None, chosen)]
+    note = (f"the case holds outputs of {len(hosts)} hosts ({', '.join(hosts)}); host {chosen} is analysed "
+            f"because {reason}, and the outputs of the others are listed but not used")
+    return analysed, others, [note]
+
+
+def _pick_host(hosts: list[str], parsed: list[Parsed], captures, overrides: dict[str, str],
+               origins: dict[str, dict]) -> tuple[str | None, str]:
+    """Return the host the captures belong to and why, or None and why it cannot be decided."""
+    inside = {origins[c.path]["host"] or origins[c.path]["sosreport"] for c in captures if c.path in origins}
+    if len(inside) == 1 and inside <= set(hosts):
+        host = next(iter(inside))
+        return host, "the captures are inside its sosreport"
+    names = {host: set() for host in hosts}
+    macs = {host: set() for host in hosts}
+    for item in parsed:
+        key = host_key(item)
+        if key is None or item.kind not in INTERFACE_KINDS or item.table.empty:
+            continue
+        names[key] |= set(item.table["name"].dropna().astype(str))
+        macs[key] |= {m for m in item.table["mac"].dropna().astype(str).str.lower() if m != "00:00:00:00:00:00"}
+    if not any(names.values()):
+        return None, "no sosreport holds 'ip link' output to compare with the captures"
+    points = {host: _matching_points(captures, overrides, names[host]) for host in hosts}
+    by_points = _single_best({host: len(found) for host, found in points.items()})
+    if by_points:
+        found = sorted(points[by_points])
+        return by_points, f"its interfaces include the capture points {', '.join(found)}"
+    seen = _source_macs(captures)
+    shared = {host: macs[host] & seen for host in hosts}
+    by_macs = _single_best({host: len(found) for host, found in shared.items()})
+    if by_macs:
+        return by_macs, f"the captures hold frames sent from its MACs {', '.join(sorted(shared[by_macs]))}"
+    counts = ", ".join(f"{host}: {len(points[host])} capture points, {len(shared[host])} of its MACs as frame sources"
+                       for host in hosts)
+    return None, f"the hosts match the captures equally ({counts})"
+
+
+def _single_best(scores: dict[str, int]) -> str | None:
+    """Return the key with the highest positive score when no other key has it."""
+    best = max(scores.values(), default=0)
+    leaders = [key for key, score in scores.items() if score == best]
+    return leaders[0] if best > 0 and len(leaders) == 1 else None
+
+
+def _matching_points(captures, overrides: dict[str, str], interfaces: set[str]) -> set[str]:
+    """Return the capture point names (given, in the file, or in the file name) that are among the interfaces."""
+    found = set()
+    for capture in captures:
+        candidates = {overrides.get(capture.path)} | {i.name for i in capture.interfaces}
+        candidates |= {file_stem(capture.path), match_interface_name(capture.path, interfaces)}
+        found |= {name for name in candidates if name and name in interfaces}
+    return found
+
+
+def _source_macs(captures) -> set[str]:
+    """Return the source MACs of every frame of the captures, as lowercase strings."""
+    values: set[int] = set()
+    for capture in captures:
+        if capture.readable and len(capture.frames):
+            values |= set(int(v) for v in capture.frames["eth_src"].unique() if v >= 0)
+    return {mac_int_to_str(v) for v in values}
 
 
 def _close_reports(reports: list[SosReport]) -> None:

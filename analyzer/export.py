@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 log = logging.getLogger(__name__)
 
-TABLES = ("frames", "sightings", "journeys", "fdb_events", "fdb_snapshots", "decisions",
+TABLES = ("frames", "sightings", "journeys", "fdb_events", "fdb_snapshots", "snapshot_checks", "decisions",
           "arp_transactions", "findings")
 TOPOLOGY_FILE = "topology.graphml"
 

@@ -52,6 +52,8 @@ class Finding:
     """Codes of findings that are consequences of this one."""
     log_evidence: list[str] = field(default_factory=list)
     """Kernel or teamd log lines that support the finding, each as "FILE:LINE: message"."""
+    log_times: list[float | None] = field(default_factory=list)
+    """Each log_evidence line's time on the capture clock (epoch seconds), or None where it cannot be placed."""
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -337,7 +337,13 @@ def _snapshot_points(case, mac: str, bridge: str, start: float, end: float) -> l
             if not on_bridge:
                 continue
             role = "before" if item.source in initial_sources else "after"
-            points.append((role, start if role == "before" else end, _port_label(bridge, dev)))
+            collected = item.meta.get("collected_at")
+            # A dated snapshot taken while the captures ran sits at its own moment; others at an end.
+            if collected is not None and start <= collected <= end:
+                time = collected
+            else:
+                time = start if role == "before" else end
+            points.append((role, time, _port_label(bridge, dev)))
     return points
 
 

@@ -10,6 +10,21 @@ from .topology import Topology
 # switch to treat the members as one aggregate.
 NEEDS_SWITCH_AGGREGATE = ("roundrobin", "loadbalance", "broadcast", "random", "lacp",
                           "balance-rr", "balance-xor", "802.3ad")
+NEEDS_LACP = ("lacp", "802.3ad")
+# Runners and modes that work with separate switch ports. activebackup uses one member at a time, and
+# balance-tlb and balance-alb send each flow by one member with that member's MAC as source.
+NEEDS_NOTHING = ("activebackup", "active-backup", "balance-tlb", "balance-alb")
+
+
+def switch_needs(mode: str | None) -> str | None:
+    """Return what a team runner or bond mode needs from the switch ports of its members, in words, or None."""
+    if mode in NEEDS_LACP:
+        return "LACP on the switch ports"
+    if mode in NEEDS_SWITCH_AGGREGATE:
+        return "a static aggregate (port-channel 'mode on') on the switch ports"
+    if mode in NEEDS_NOTHING:
+        return "no aggregation on the switch"
+    return None
 
 
 def aggregate_fixes(topology: Topology, aggregate: str, bridge: str | None) -> list[str]:

@@ -152,12 +152,27 @@ class Redactor:
         self._mac_counters: dict[int, int] = {}
         self._network_pool = self._networks()
         self.hosts = self._host_pseudonyms(host_names)
+        self._host_pattern = self._compile_hosts()
+        self._folders = self._input_folders(inputs)
+
+    def add_host_names(self, names) -> None:
+        """Add host names found while loading the case, such as those inside sosreport tarballs."""
+        for name in sorted({n.strip().lower() for n in names if n and n.strip()} - set(self.hosts)):
+            label = name.split(".", 1)[0]
+            pseudonym = self.hosts.get(label) or f"host{len(set(self.hosts.values())) + 1}"
+            self.hosts[name] = pseudonym
+            if label != name and len(label) >= 3:
+                self.hosts.setdefault(label, pseudonym)
+        self._host_pattern = self._compile_hosts()
+
+    def _compile_hosts(self) -> re.Pattern | None:
         # Longest names first, so a fully qualified name wins over its first label. A name
         # inside a file name counts: "db01-vnet0.pcap" has "db01".
         names = sorted(self.hosts, key=lambda n: (-len(n), n))
-        self._host_pattern = (re.compile(r"(?<![A-Za-z0-9])(" + "|".join(re.escape(n) for n in names)
-                                         + r")(?![A-Za-z0-9])", re.IGNORECASE) if names else None)
-        self._folders = self._input_folders(inputs)
+        if not names:
+            return None
+        return re.compile(r"(?<![A-Za-z0-9])(" + "|".join(re.escape(n) for n in names) + r")(?![A-Za-z0-9])",
+                          re.IGNORECASE)
 
     # Allocation ---------------------------------------------------------------------------
 
@@ -408,9 +423,12 @@ def _map_integers(series: pd.Series, function) -> pd.Series:
 
 
 def _collect_case(redactor: Redactor, case) -> None:
-    for frame in (case.sightings, case.journeys, case.fdb_events, case.decisions, case.arp_transactions):
+    outputs = [*case.outputs, *case.other_outputs]
+    redactor.add_host_names(item.meta.get("host") for item in outputs if isinstance(item.meta.get("host"), str))
+    for frame in (case.sightings, case.journeys, case.fdb_events, case.decisions, case.arp_transactions,
+                  case.snapshot_checks):
         _collect_frame(redactor, frame)
-    for item in case.outputs:
+    for item in outputs:
         _collect_frame(redactor, item.table)
         redactor.collect_value(item.meta)
         redactor.collect_value(item.warnings)
@@ -445,6 +463,11 @@ def _redact_finding(redactor: Redactor, finding: Finding) -> Finding:
     return dataclasses.replace(finding, evidence=evidence, **fields)
 
 
+def _redact_output(redactor: Redactor, item: Parsed) -> Parsed:
+    return Parsed(kind=item.kind, source=redactor.text(item.source), table=_redact_frame(redactor, item.table),
+                  meta=redactor.value(dict(item.meta)), warnings=redactor.value(list(item.warnings)))
+
+
 def redact_case(case, redactor: Redactor):
     """Return a copy of the case with every address, host name and input folder replaced."""
     _collect_case(redactor, case)
@@ -453,15 +476,15 @@ def redact_case(case, redactor: Redactor):
                                     points=redactor.value(list(c.points)),
                                     warnings=redactor.value(list(c.warnings)))
                 for c in case.captures]
-    outputs = [Parsed(kind=item.kind, source=redactor.text(item.source),
-                      table=_redact_frame(redactor, item.table), meta=redactor.value(dict(item.meta)),
-                      warnings=redactor.value(list(item.warnings)))
-               for item in case.outputs]
+    outputs, other_outputs = ([_redact_output(redactor, item) for item in items]
+                              for items in (case.outputs, case.other_outputs))
     redacted = dataclasses.replace(
         case,
         inputs=redactor.value(list(case.inputs)),
         captures=captures,
         outputs=outputs,
+        other_outputs=other_outputs,
+        snapshot_checks=_redact_frame(redactor, case.snapshot_checks),
         topology_model=_redact_topology(redactor, case.topology_model),
         sightings=_redact_frame(redactor, case.sightings),
         journeys=_redact_frame(redactor, case.journeys),

@@ -12,6 +12,15 @@ naming rule covers older reports without it. sos 3.6 and older ran
 ``brctl`` where later versions run ``bridge``, and ``ip link`` without
 ``-d``; those names are known too.
 
+The manifest also dates each output. Every command entry under
+``components.report.plugins.<plugin>.commands`` holds ``exec``, ``filepath``
+(relative to the report's top folder), ``return_code``, ``start_time`` and
+``end_time`` (seconds since the epoch from Python's ``time.time()`` on the
+host, taken just before and after the command ran) and ``run_time``. sos 4.x
+writes these keys in ``Plugin._collect_cmd_output``. Reports from sos 3.x
+have no manifest, so their outputs carry no time. The report-level
+``start_time`` is a local date string without a time zone, so it is not used.
+
 A tarball (.tar.xz, .tar.gz, .tar.bz2 or plain .tar) is read once, as a
 stream, and only the members a parser or the capture reader will read are
 written, into a private temporary folder (mode 0700) that ``SosReport.close``
@@ -48,6 +57,10 @@ MAX_COMPRESSION_RATIO = 200  # decompressed bytes per compressed byte
 RATIO_CHECK_AFTER = 64 * 1024**2
 MAX_MANIFEST_BYTES = 64 * 1024**2
 MAX_LINK_WARNINGS = 20  # further rejected members are counted, not listed
+# Command start times outside this range (1990 to 2100, in epoch seconds) are
+# rejected as damaged: no sosreport was taken then.
+MIN_START_TIME = 631152000.0
+MAX_START_TIME = 4102444800.0
 
 _CHUNK = 1024 * 1024
 _TAR_SUFFIXES = (".tar", ".tar.xz", ".txz", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2")
@@ -95,6 +108,8 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("kernel", "dmesg", "kernel_log"),
     ("kernel", "dmesg -T", "kernel_log"),
     ("general", "dmesg", "kernel_log"),
+    ("host", "uptime", "uptime"),
+    ("general", "uptime", "uptime"),
 ]
 # Per-device commands and copied files, as glob patterns on the sos path.
 PATTERNS: list[tuple[str, str]] = [
@@ -153,6 +168,8 @@ class SosFile:
     """The file on disk: inside the report folder, or in the temporary folder for a tarball."""
     kinds: list[str]
     """Parser modules that read it, from its sos path."""
+    collected_at: float | None = None
+    """When sos started the command that wrote it (epoch seconds, host clock), from the manifest."""
 
 
 @dataclass
@@ -165,6 +182,8 @@ class SosReport:
     hostname: str | None = None
     warnings: list[str] = field(default_factory=list)
     temp_dir: str | None = None
+    start_times: dict[str, float] = field(default_factory=dict)
+    """Command start time by sos path, for every command output the manifest dates."""
 
     def close(self) -> None:
         """Remove the temporary folder of a tarball's members, if any."""
@@ -210,8 +229,10 @@ def _read_folder(root: Path) -> SosReport:
     report = SosReport(source=str(root))
     resolved_root = root.resolve()
     manifest = root / "sos_reports" / "manifest.json"
-    named = _manifest_paths(manifest.read_bytes()[:MAX_MANIFEST_BYTES], str(manifest), report.warnings) \
-        if manifest.is_file() else {}
+    named: dict[str, list[str]] = {}
+    if manifest.is_file():
+        named, report.start_times = _read_manifest(manifest.read_bytes()[:MAX_MANIFEST_BYTES], str(manifest),
+                                                   report.warnings)
     for directory, dirs, files in os.walk(root, followlinks=False):
         relative_dir = Path(directory).relative_to(root)
         if relative_dir == Path("."):
@@ -236,7 +257,7 @@ def _read_folder(root: Path) -> SosReport:
             if sos_path in HOSTNAME_PATHS:
                 report.hostname = report.hostname or _read_hostname(full)
             elif kinds:
-                report.files.append(SosFile(sos_path, str(full), kinds))
+                report.files.append(SosFile(sos_path, str(full), kinds, report.start_times.get(sos_path)))
             else:
                 report.captures.append(str(full))
     log.info("sosreport %s: %d files to parse, %d captures", root, len(report.files), len(report.captures))
@@ -252,11 +273,16 @@ def _read_tarball(path: Path) -> SosReport:
             counter = _CountingReader(raw)
             with tarfile.open(fileobj=counter, mode="r|*", bufsize=_CHUNK) as archive:
                 _Extractor(report, archive, counter, path.name).run()
-    except (tarfile.TarError, EOFError, OSError, ValueError) as error:
+    except (tarfile.TarError, EOFError, OSError, ValueError, TypeError) as error:
+        # TypeError: CPython 3.11's tarfile raises it on a gzip stream cut inside its 10-byte header.
         report.warnings.append(f"{path}: cannot read the archive further ({error}); the members before were read")
     except BaseException:
         report.close()
         raise
+    # A manifest read after some outputs still dates them.
+    for item in report.files:
+        if item.collected_at is None:
+            item.collected_at = report.start_times.get(item.sos_path)
     log.info("sosreport %s: %d files to parse, %d captures, %d warnings", path, len(report.files),
              len(report.captures), len(report.warnings))
     return report
@@ -330,7 +356,8 @@ class _Extractor:
         handle = self._open(member)
         if sos_path == "sos_reports/manifest.json":
             data = self._read(member, handle, MAX_MANIFEST_BYTES)
-            self.named = _manifest_paths(data, f"{self.name}:{sos_path}", self.report.warnings)
+            self.named, self.report.start_times = _read_manifest(data, f"{self.name}:{sos_path}",
+                                                                 self.report.warnings)
             return
         if sos_path in HOSTNAME_PATHS:
             text = self._read(member, handle, 4096).decode("utf-8", errors="replace").strip()
@@ -340,7 +367,7 @@ class _Extractor:
         if kinds:
             target = self._copy(member, handle, sos_path, b"")
             if target:
-                self.report.files.append(SosFile(sos_path, target, kinds))
+                self.report.files.append(SosFile(sos_path, target, kinds, self.report.start_times.get(sos_path)))
             return
         head = b""
         if not is_capture_name(sos_path) and not sos_path.startswith(("proc/", "sys/")):
@@ -499,23 +526,50 @@ def _read_hostname(path: Path) -> str | None:
         return None
 
 
-def _manifest_paths(data: bytes, source: str, warnings: list[str]) -> dict[str, list[str]]:
-    """Map each output file that sos's manifest names to the parsers of its command."""
+def _read_manifest(data: bytes, source: str,
+                   warnings: list[str]) -> tuple[dict[str, list[str]], dict[str, float]]:
+    """Map each output file that sos's manifest names to the parsers of its command, and to its start time."""
     try:
         manifest = json.loads(data.decode("utf-8", errors="replace"))
     except json.JSONDecodeError as error:
-        warnings.append(f"{source}: line {error.lineno}: invalid JSON ({error.msg}); the sos naming rule is used")
-        return {}
+        warnings.append(f"{source}: line {error.lineno}: invalid JSON ({error.msg}); the sos naming rule is used "
+                        "and the outputs carry no collection time")
+        return {}, {}
+    except RecursionError:
+        warnings.append(f"{source}: JSON nested too deeply; the sos naming rule is used "
+                        "and the outputs carry no collection time")
+        return {}, {}
     paths: dict[str, list[str]] = {}
+    times: dict[str, float] = {}
     for plugin, entry in _manifest_commands(manifest):
         exec_line, filepath = entry.get("exec"), entry.get("filepath")
         if not isinstance(exec_line, str) or not isinstance(filepath, str):
             continue
+        sos_path = filepath.lstrip("/")
         kinds = classify(f"sos_commands/{plugin}/{mangle_command(exec_line)}")
         if kinds:
-            paths[filepath.lstrip("/")] = kinds
-    log.debug("%s: %d outputs to parse named in the manifest", source, len(paths))
-    return paths
+            paths[sos_path] = kinds
+        start = _start_time(entry.get("start_time"), f"{source}: plugin {plugin!r}, command {exec_line!r}",
+                            warnings)
+        if start is not None:
+            times[sos_path] = start
+    log.debug("%s: %d outputs to parse named in the manifest, %d dated", source, len(paths), len(times))
+    return paths, times
+
+
+def _start_time(value, label: str, warnings: list[str]) -> float | None:
+    """Return a command's start time from the manifest, or None with a warning when it is not a plausible epoch time."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        warnings.append(f"{label}: start_time {value!r} is not a number of seconds; the output carries no "
+                        "collection time")
+        return None
+    if not MIN_START_TIME <= value <= MAX_START_TIME:
+        warnings.append(f"{label}: start_time {value!r} is outside the years 1990 to 2100; the output "
+                        "carries no collection time")
+        return None
+    return float(value)
 
 
 def _manifest_commands(manifest) -> list[tuple[str, dict]]:

@@ -186,3 +186,35 @@ def test_pseudonyms_avoid_originals():
     redactor.allocate()
     assert redactor.macs[0x020000000001] != 0x020000000001
     assert redactor.mac(0x525400000001) not in (0x020000000001, 0x525400000001)
+
+
+def test_sosreport_hosts_and_other_outputs_redacted(tmp_path):
+    """Host names known only from sosreport tarballs, other hosts' outputs and snapshot checks are redacted."""
+    import tarfile
+
+    from sos_fixtures import build_sosreport, capture_span, guest_outputs, host_outputs
+
+    sample = SAMPLES / "roundrobin-flood"
+    span = capture_span(sample)
+    host = build_sosreport(tmp_path / "sosreport-acme-hv7", "acme-hv7", host_outputs(sample, "after", span))
+    guest = build_sosreport(tmp_path / "sosreport-acme-vm7", "acme-vm7", guest_outputs(sample, span))
+    archives = []
+    for folder in (host, guest):
+        archive = tmp_path / f"{folder.name}.tar.xz"
+        with tarfile.open(archive, "w:xz") as tar:
+            tar.add(folder, arcname=folder.name)
+        shutil.rmtree(folder)
+        archives.append(str(archive))
+    case = load_case([*archives, str(sample / "captures")])
+    assert case.other_outputs
+    assert not case.snapshot_checks.empty
+    vm_mac = "52:54:00:6b:2e:01"
+    assert vm_mac in set(case.snapshot_checks["mac"])
+
+    redacted = redact_case(case, Redactor())
+    text = json.dumps([redacted.report("json"), redacted.report("text", verbose=True)])
+    for name in ("acme-hv7", "acme-vm7"):
+        assert name not in text.lower()
+    assert vm_mac not in set(redacted.snapshot_checks["mac"])
+    assert all(item.meta["host"].startswith("host") for item in redacted.other_outputs)
+    assert all(item.meta["host"].startswith("host") for item in redacted.outputs if "host" in item.meta)

@@ -239,6 +239,17 @@ def test_cut_off_tarball_keeps_earlier_members(report_dir, tmp_path, temp_base, 
     assert os.listdir(temp_base) == []
 
 
+@pytest.mark.parametrize("size", [1, 2, 3, 9])
+def test_tarball_cut_in_gzip_header(report_dir, tmp_path, temp_base, size):
+    whole = make_tarball(report_dir, tmp_path / "whole.tar.gz", "w:gz").read_bytes()
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(whole[:size])
+    with sosreport.open_sosreport(cut) as report:
+        assert report.files == []
+        assert all(str(cut) in warning or cut.name in warning for warning in report.warnings)
+    assert os.listdir(temp_base) == []
+
+
 def test_interrupt_removes_temporary_folder(report_dir, tmp_path, temp_base, monkeypatch):
     original = sosreport.classify
 

@@ -25,8 +25,8 @@ def _check(name: str, frame, documented: dict[str, str]) -> None:
             assert built[column] == kind, f"{name}.{column} is {built[column]}, documented {kind}"
 
 
-@pytest.mark.parametrize("name", ["frames", "journeys", "fdb_events", "decisions", "arp_transactions",
-                                  "findings"])
+@pytest.mark.parametrize("name", ["frames", "journeys", "fdb_events", "snapshot_checks", "decisions",
+                                  "arp_transactions", "findings"])
 def test_table_matches_docs(case, name):
     _check(name, getattr(case, name), documented_tables()[name])
 
@@ -44,3 +44,13 @@ def test_list_columns_hold_lists(case):
         for column, kind in columns.items():
             if kind == "list" and len(frame):
                 assert all(isinstance(v, list) for v in frame[column]), f"{name}.{column}"
+
+
+def test_snapshot_checks_with_rows_match_docs(tmp_path):
+    from sos_fixtures import build_sosreport, capture_span, host_outputs
+
+    sample = SAMPLES / "roundrobin-flood"
+    report = build_sosreport(tmp_path / "sosreport-hv1", "hv1", host_outputs(sample, "after", capture_span(sample)))
+    checks = load_case([str(report), str(sample / "captures")]).snapshot_checks
+    assert len(checks) >= 2
+    _check("snapshot_checks", checks, documented_tables()["snapshot_checks"])

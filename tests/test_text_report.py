@@ -77,3 +77,13 @@ def test_verbose_shows_every_evidence_frame():
     assert "more evidence frames (-v shows them)" in plain
     assert "more evidence frames" not in verbose
     assert verbose.count("  - frame ") > plain.count("  - frame ")
+
+
+def test_healthy_summary_why_differs_from_what():
+    from analyzer import load_case
+    from analyzer.report.content import summary_lines
+
+    lines = dict(summary_lines(load_case(REPO / "samples" / "roundrobin-lag")))
+    assert lines["What"].startswith("All ")
+    assert lines["Why"] != lines["What"]
+    assert "replayed FDB forwarded each reply" in lines["Why"]

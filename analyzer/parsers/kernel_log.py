@@ -21,6 +21,10 @@ Stamps read: ``[ UPTIME]`` (with an optional ``[ Tpid]`` caller id), ``dmesg
 10:00:00 HOST kernel:``, ISO 8601 stamps (``journalctl -o short-iso``,
 rsyslog), and lines with no stamp at all. ``time`` is seconds: the uptime
 (``time_kind`` "uptime") or seconds since the epoch (``time_kind`` "epoch").
+``uptime`` keeps the kernel's ``[ UPTIME]`` stamp wherever the line has one,
+also behind a syslog or journal stamp, so that such a line ties the two
+clocks together (see ``analyzer.logclock``). ``meta["last_uptime"]`` is the
+uptime stamp of the file's last kernel line, event or not.
 NOTE: ``dmesg -T`` prints local time without a zone, which is read as UTC,
 and a syslog stamp has no year, so such lines get ``time`` NA unless the
 line also carries the kernel's own uptime stamp. ``timestamp`` keeps the
@@ -54,6 +58,7 @@ KERNEL_LOG_COLUMNS: dict[str, str] = {
     "line": "int",
     "time": "float",
     "time_kind": "str",  # "uptime", "epoch" or None
+    "uptime": "float",  # the kernel's own [ UPTIME] stamp, also where ``time`` comes from a syslog or journal stamp
     "timestamp": "str",  # the stamp as printed
     "host": "str",  # syslog and journal lines only
     "subsystem": "str",  # "bridge", "bond", "team" or "netdev"
@@ -137,6 +142,7 @@ def parse(text: str, source: str = "<text>") -> Parsed:
     rows: list[dict[str, Any]] = []
     warnings: list[str] = []
     counts = {"lines": 0, "kernel_lines": 0}
+    last_uptime = None
     for number, line in numbered_lines(text):
         if not line.strip():
             continue
@@ -145,12 +151,14 @@ def parse(text: str, source: str = "<text>") -> Parsed:
         if stamp is None:
             continue
         counts["kernel_lines"] += 1
+        if stamp["uptime"] is not None:
+            last_uptime = stamp["uptime"]
         event = _match_event(stamp["message"])
         if event is None:
             continue
         rows.append({"line": number, **{k: v for k, v in stamp.items()}, **event})
     table = build_table(rows, KERNEL_LOG_COLUMNS)
-    meta = {**counts, "events": len(rows)}
+    meta = {**counts, "events": len(rows), "last_uptime": last_uptime}
     log.debug("%s: %d kernel lines, %d events, %d warnings", source, counts["kernel_lines"], len(rows), len(warnings))
     return Parsed(kind=KIND, source=source, table=table, meta=meta, warnings=warnings)
 
@@ -167,7 +175,7 @@ def split_syslog(line: str) -> dict[str, Any] | None:
 
 def _split_stamp(line: str, number: int, source: str, warnings: list[str]) -> dict[str, Any] | None:
     """Remove the stamp and host from a line; return None for a syslog line that is not from the kernel."""
-    result: dict[str, Any] = {"time": None, "time_kind": None, "timestamp": None, "host": None}
+    result: dict[str, Any] = {"time": None, "time_kind": None, "uptime": None, "timestamp": None, "host": None}
     syslog = split_syslog(line)
     if syslog:
         if syslog.pop("ident") not in _KERNEL_IDENTS:
@@ -176,6 +184,7 @@ def _split_stamp(line: str, number: int, source: str, warnings: list[str]) -> di
         line = syslog["message"]
     uptime = _UPTIME_RE.match(line)
     if uptime:
+        result["uptime"] = float(uptime.group(1))
         if result["time"] is None:
             result.update(time=float(uptime.group(1)), time_kind="uptime", timestamp=uptime.group(0).strip())
         line = line[uptime.end():]

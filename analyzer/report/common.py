@@ -33,6 +33,40 @@ def frame_ref(evidence) -> str:
             f"{clock(evidence.time)})")
 
 
+METHOD_WORDS = {
+    "paired-stamps": "from kernel messages seen with both an uptime and a wall-clock stamp",
+    "sosreport-uptime": "from the sosreport's uptime output and the time sos ran it",
+    "captures": "by matching the bridge's \"own address\" log lines to the captured frames that caused them",
+}
+
+
+def case_log_clock(case):
+    """Return the LogClock of the case's kernel log, or None when the case has no kernel log."""
+    from ..logclock import estimate
+
+    if not any(item.kind == "kernel_log" for item in case.outputs):
+        return None
+    return estimate(case.outputs, case.sightings, case.topology_model)
+
+
+def log_clock_sentence(log_clock) -> str | None:
+    """Say how kernel log times were put on the capture clock, with the error bound, or why they were not."""
+    if log_clock is None:
+        return None
+    if log_clock.boot_time is None:
+        return (f"Kernel log lines stamped with the uptime cannot be placed on the capture clock: "
+                f"{clean(log_clock.detail)}.")
+    method = METHOD_WORDS.get(log_clock.method, log_clock.method)
+    boot = f"{day(log_clock.boot_time)} {clock(log_clock.boot_time)}"
+    return (f"Kernel log times are on the capture clock (UTC), placed {method}, to within "
+            f"+-{log_clock.error:.3f} s, with the boot at {boot}. {clean(log_clock.detail)}.")
+
+
+def log_line(entry: str, time: float | None) -> str:
+    """Format a cited log line with its time on the capture clock, where known."""
+    return f"{clock(time) if time is not None else 'time unknown'} {clean(entry)}"
+
+
 VERDICT_HEADLINES = {
     "fdb-ingress-port-drop": "a bridge dropped replies because its FDB pointed back at their ingress port",
     "inactive-port-drop": "frames arrived on an inactive team or bond member and were discarded",
@@ -49,6 +83,7 @@ VERDICT_HEADLINES = {
     "fdb-mac-move": "a bridge moved a MAC between ports",
     "lacp-not-aggregated": "LACP did not aggregate the team or bond ports",
     "aggregate-mode-mismatch": "a team or bond runs another mode than its configuration names",
+    "alb-source-rewrite": "a balance-alb or balance-tlb bond sends guests' frames with a slave's MAC",
     "no-loss-found": "no loss found",
     "unknown": "undecided: the files do not allow a decision",
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..findings import SEVERITY_RANK
 from .advice import capture_interfaces, output_advice, split_commands
-from .common import VERDICT_HEADLINES, clock, day
+from .common import VERDICT_HEADLINES, case_log_clock, clock, day, log_clock_sentence, log_line
 from .evidence import evidence_rows
 
 
@@ -50,10 +50,14 @@ def _what(case) -> str:
 def summary_lines(case) -> list[tuple[str, str]]:
     """Return the three-line summary: what happened, why, and the first fix."""
     finding = verdict_finding(case)
+    what = _what(case)
     if finding is not None:
         why = finding.summary
     else:
         why = VERDICT_HEADLINES.get(case.verdict, case.verdict)
+    if case.verdict == "no-loss-found" and why == what:
+        why = ("No rule found a frame that this host's bridges, teams or bonds discarded; the replayed FDB "
+               "forwarded each reply toward its requester.")
     if finding is not None and finding.recommendations:
         fix = finding.recommendations[0]
     elif case.verdict == "no-loss-found":
@@ -61,7 +65,7 @@ def summary_lines(case) -> list[tuple[str, str]]:
     else:
         fix = ("Collect what the report says is missing (the HTML and Markdown reports list the "
                "captures and command outputs to add) and run l2trace again.")
-    return [("What", _what(case)), ("Why", why), ("Fix", fix)]
+    return [("What", what), ("Why", why), ("Fix", fix)]
 
 
 def _severity(case) -> str:
@@ -101,8 +105,14 @@ def _findings(case) -> list[dict]:
                      "explanation": finding.explanation, "confidence": finding.confidence,
                      "counterfactual": finding.counterfactual, "related": list(finding.related),
                      "log_evidence": list(finding.log_evidence),
+                     "log_lines": [log_line(entry, time) for entry, time in _timed_log(finding)],
                      "recommendations": [split_commands(r) for r in finding.recommendations]})
     return rows
+
+
+def _timed_log(finding) -> list[tuple[str, float | None]]:
+    times = list(finding.log_times) + [None] * (len(finding.log_evidence) - len(finding.log_times))
+    return list(zip(finding.log_evidence, times))
 
 
 def _inputs(case) -> dict:
@@ -111,7 +121,10 @@ def _inputs(case) -> dict:
                  "span": f"{clock(c.first_time)} to {clock(c.last_time)}" if c.frames else "no frames",
                  "warnings": list(c.warnings)} for c in case.captures]
     outputs = [{"source": item.source, "kind": item.kind, "rows": len(item.table),
-                "warnings": list(item.warnings)} for item in case.outputs]
+                "warnings": list(item.warnings), "host": item.meta.get("host"),
+                "collected_at": item.meta.get("collected_at"), "analysed": analysed}
+               for analysed, items in ((True, case.outputs), (False, getattr(case, "other_outputs", [])))
+               for item in items]
     return {"paths": list(case.inputs), "captures": captures, "outputs": outputs,
             "warnings": list(case.warnings), "notes": list(case.replay_notes)}
 
@@ -134,5 +147,6 @@ def build_content(case, redacted: bool = False) -> dict:
         "missing_interfaces": [i["name"] for i in interfaces if not i["captured"]],
         "outputs_advice": output_advice(case),
         "inputs": _inputs(case),
+        "log_clock": log_clock_sentence(case_log_clock(case)),
         "redacted": redacted,
     }

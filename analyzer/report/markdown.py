@@ -79,6 +79,8 @@ def _findings(c: dict) -> list[str]:
     out = ["## Findings and evidence", "",
            "Open the named file in Wireshark and apply the first filter; the second finds the same "
            "frame by addresses, ARP opcode and time.", ""]
+    if c.get("log_clock"):
+        out += [md_block(c["log_clock"]), ""]
     for finding in c["findings"]:
         out += [f"### {md(finding['code'])} ({finding['severity']}, {finding['confidence']})", "",
                 md_block(finding["summary"]), ""]
@@ -86,8 +88,9 @@ def _findings(c: dict) -> list[str]:
             out += [f"*{md_block(finding['counterfactual'])}*", ""]
         if finding["related"]:
             out += [f"Consequences of this: {md(', '.join(finding['related']))}.", ""]
-        if finding["log_evidence"]:
-            out += ["Log lines that agree:", ""] + [f"- {md(entry)}" for entry in finding["log_evidence"]] + [""]
+        if finding["log_lines"]:
+            out += ["Log lines that agree (time on the capture clock, then file and line):", ""]
+            out += [f"- {md(entry)}" for entry in finding["log_lines"]] + [""]
         rows = [e for e in c["evidence"] if e["code"] == finding["code"]]
         if rows:
             out += ["| capture point | file | frame | time | what it shows | Wireshark display filters |",
@@ -142,7 +145,9 @@ def _inputs(c: dict) -> list[str]:
                    f"{cap['span']} | {md('; '.join(cap['warnings']))} |")
     out.append("")
     for item in inputs["outputs"]:
-        out.append(f"- {md(item['source'])} ({md(item['kind'])}, {item['rows']} rows)"
+        host = f", host {md(item['host'])}" if item.get("host") else ""
+        unused = ", not analysed: another host" if not item.get("analysed", True) else ""
+        out.append(f"- {md(item['source'])} ({md(item['kind'])}, {item['rows']} rows{host}{unused})"
                    + (f": {md('; '.join(item['warnings']))}" if item["warnings"] else ""))
     if inputs["warnings"]:
         out += ["", "### Warnings", ""] + [f"- {md(w)}" for w in inputs["warnings"]]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import VERDICT_HEADLINES, clean, clock, day, frame_ref
+from .common import VERDICT_HEADLINES, case_log_clock, clean, clock, day, frame_ref, log_clock_sentence, log_line
 from .content import summary_lines, verdict_finding
 
 COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "ok": "\033[32m",
@@ -36,8 +36,9 @@ def _findings(case, colour: bool, verbose: bool) -> list[str]:
             lines.append(f"  {clean(finding.counterfactual)}")
         if finding.related:
             lines.append(f"  Consequences of this: {', '.join(finding.related)}.")
-        for entry in finding.log_evidence[: None if verbose else 2]:
-            lines.append(f"  - log {clean(entry)}")
+        times = list(finding.log_times) + [None] * len(finding.log_evidence)
+        for entry, time in list(zip(finding.log_evidence, times))[: None if verbose else 2]:
+            lines.append(f"  - log {log_line(entry, time)}")
         shown = finding.evidence if verbose else finding.evidence[:EVIDENCE_LINES]
         for item in shown:
             lines.append(f"  - {frame_ref(item)}: {clean(item.note)}")
@@ -76,12 +77,17 @@ def _inputs(case, colour: bool, verbose: bool) -> list[str]:
         lines.append(f"  {clean(capture.point)}: {clean(capture.file)}, {capture.frames} frames, {span}")
         for warning in capture.warnings:
             lines.append(_paint(f"    warning: {clean(warning)}", "warning", colour))
+    others = getattr(case, "other_outputs", [])
     if case.outputs and verbose:
         lines.append("Command outputs:")
-        for item in case.outputs:
-            lines.append(f"  {clean(item.source)} ({item.kind})")
+        lines += [f"  {clean(item.source)} ({_provenance(item)})" for item in case.outputs]
     elif case.outputs:
         lines.append(f"Command outputs: {len(case.outputs)} read (-v lists them)")
+    if others and verbose:
+        lines.append("Command outputs of other hosts, not analysed:")
+        lines += [f"  {clean(item.source)} ({_provenance(item)})" for item in others]
+    elif others:
+        lines.append(f"Command outputs of other hosts, not analysed: {len(others)} (-v lists them)")
     unused = [w for w in case.warnings if w.endswith(NOT_USED)]
     warnings = [w for w in case.warnings if not w.endswith(NOT_USED)]
     if warnings:
@@ -93,10 +99,24 @@ def _inputs(case, colour: bool, verbose: bool) -> list[str]:
     elif unused:
         lines.append(f"Files not used: {len(unused)}, neither captures nor known command output "
                      f"(-v lists them)")
+    sentence = log_clock_sentence(case_log_clock(case))
+    cited = any(finding.log_evidence for finding in case.finding_list)
+    if sentence and (verbose or cited):
+        lines.append(sentence)
     if case.replay_notes and verbose:
         lines.append("Replay notes:")
         lines += [f"  {clean(n)}" for n in case.replay_notes]
     return lines
+
+
+def _provenance(item) -> str:
+    """Return an output's kind, with its sosreport host and collection time where known."""
+    parts = [item.kind]
+    if item.meta.get("host"):
+        parts.append(f"host {clean(item.meta['host'])}")
+    if item.meta.get("collected_at") is not None:
+        parts.append(f"collected {clock(item.meta['collected_at'])}")
+    return ", ".join(parts)
 
 
 # The end of the message discovery gives a file it does not recognise.

@@ -13,9 +13,10 @@ import pandas as pd
 from ..sightings import CaptureSummary
 from ..topology import Topology
 from ..parsers import Parsed
-from . import (aggregate_mode_mismatch, arp_conflict, broadcast_echo, broadcast_storm, duplicate_mac, fdb_ingress_port_drop,
-               fdb_mac_move, fdb_offload_mismatch, frame_reflected, hairpin_drop, inactive_port_drop, lacp_not_aggregated,
-               reply_not_received, stp_bpdu_toward_switch, vlan_filter_drop)
+from . import (aggregate_mode_mismatch, alb_source_rewrite, arp_conflict, broadcast_echo, broadcast_storm,
+               duplicate_mac, fdb_ingress_port_drop, fdb_mac_move, fdb_offload_mismatch, frame_reflected,
+               hairpin_drop, inactive_port_drop, lacp_not_aggregated, reply_not_received, stp_bpdu_toward_switch,
+               vlan_filter_drop)
 
 
 @dataclass
@@ -30,6 +31,8 @@ class Context:
     transactions: pd.DataFrame
     captures: list[CaptureSummary] = field(default_factory=list)
     outputs: list[Parsed] = field(default_factory=list)
+    # Counterfactual replays already run, by their settings, so that several findings share them.
+    replays: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def snapshots(self) -> list[Parsed]:
@@ -59,4 +62,5 @@ RULES = [
     fdb_offload_mismatch,
     fdb_mac_move,
     arp_conflict,
+    alb_source_rewrite,
 ]

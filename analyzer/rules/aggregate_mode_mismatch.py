@@ -11,6 +11,7 @@ from __future__ import annotations
 from shlex import quote as sh
 
 from ..findings import Finding
+from ..recommend import switch_needs
 
 CODE = "aggregate-mode-mismatch"
 CONNECTION_KINDS = ("nm_keyfile", "nmcli_connection", "ifcfg")
@@ -41,10 +42,15 @@ def find(context) -> list[Finding]:
             if not running or _normal(running) == _normal(intended):
                 continue
             how = "runner" if node.get("kind") == "team" else "mode"
+            summary = (f"{device} runs {how} {running}, but {item.source} configures {how} {intended}: "
+                       f"the running device does not follow its configuration.")
+            running_needs, intended_needs = switch_needs(_normal(running)), switch_needs(_normal(intended))
+            if running_needs and intended_needs and running_needs != intended_needs:
+                summary += (f" {running} needs {running_needs}, {intended} needs {intended_needs}: check "
+                            f"which one the switch ports are set up for.")
             findings.append(Finding(
                 code=CODE, severity="warning", port=device, bridge=node.get("master"),
-                summary=(f"{device} runs {how} {running}, but {item.source} configures {how} {intended}: "
-                         f"the running device does not follow its configuration."),
+                summary=summary,
                 recommendations=[
                     f"Reapply the configuration: nmcli connection up {sh(row.get('name') or device)} (or ifdown "
                     f"{device}; ifup {device} for ifcfg), then check: "

@@ -56,10 +56,11 @@ def find(context) -> list[Finding]:
             items = [evidence(ingress_sighting(context, j), f"echo discarded on inactive member "
                               f"{j['ingress_member']}") for _, j in harmless.head(2).iterrows()]
             inactive = sorted(set(harmless["ingress_member"].dropna()))
+            node = context.topology.graph.nodes[port]
+            mode = node.get("runner") or node.get("bond_mode") or "active-backup"
             findings.append(Finding(
                 code=CODE, severity="info", port=inactive[0] if inactive else port, lost_at=port,
                 bridge=bridge, evidence=items,
                 summary=(f"{len(harmless)} broadcast frame(s) or echoes arrived on an inactive member of "
-                         f"{port} and were discarded there; this is expected with active-backup and "
-                         f"harmless.")))
+                         f"{port} and were discarded there; this is expected with {mode} and harmless.")))
     return findings

@@ -4,9 +4,11 @@
 # root, iproute2, tcpdump and iputils-ping. All traffic stays inside the
 # namespaces made here, which are deleted at the end.
 #
-# Usage: tests/data/hostcases/make.sh [OUTPUT_DIR]   (default: beside this script)
+# Usage: tests/data/hostcases/make.sh [OUTPUT_DIR [CASE...]]   (default: beside this script, every case)
 set -euo pipefail
 out=${1:-$(cd "$(dirname "$0")" && pwd)}
+shift || true
+wanted=("$@")
 prefix=l2t-hc
 namespaces=()
 
@@ -158,10 +160,63 @@ make_fdb_mismatch() {
     save_outputs fhost "$dir/outputs"
 }
 
-make_hairpin
-make_duplicate_mac
-make_stp_uplink
-make_fdb_mismatch
+# --- log-clock: kernel log lines next to the captures that caused them ---
+# The switch port mirrors every frame it receives back to the host (tc mirred
+# behind a u32 filter that matches everything), so the
+# bridge logs "received packet on eno9 with own address" for the host's own
+# frames, and the uplink goes down while the captures still run. dmesg and
+# dmesg -T keep the same lines with the two kinds of stamp; /proc/uptime is
+# read right after the time is taken, as sos would. The bridge has a name no
+# other case uses, because the kernel log is shared by every namespace.
+make_log_clock() {
+    local dir=$out/log-clock
+    rm -rf "$dir"; mkdir -p "$dir/captures" "$dir/outputs"
+    netns lhost; netns lsw; netns lvm
+    local host=$prefix-lhost sw=$prefix-lsw
+    local start
+    start=$(cut -d' ' -f1 /proc/uptime)
+    ip -n "$host" link add brlog0 type bridge stp_state 0
+    ip -n "$host" link set brlog0 address 02:00:5e:50:00:01
+    ip -n "$host" link add eno9 type veth peer name swp9 netns "$sw"
+    ip -n "$host" link add vnet9 type veth peer name eth0 netns "$prefix-lvm"
+    for dev in eno9 vnet9; do ip -n "$host" link set "$dev" master brlog0; ip -n "$host" link set "$dev" up; done
+    ip -n "$host" addr add 198.19.9.2/24 dev brlog0
+    ip -n "$host" link set brlog0 up
+    ip -n "$prefix-lvm" link set eth0 address 52:54:00:5d:09:0a
+    ip -n "$prefix-lvm" addr add 198.19.9.10/24 dev eth0
+    ip -n "$prefix-lvm" link set eth0 up
+    ip -n "$sw" link set swp9 address 02:00:5e:50:00:fe
+    ip -n "$sw" addr add 198.19.9.1/24 dev swp9
+    ip -n "$sw" link set swp9 up
+    ip netns exec "$sw" tc qdisc add dev swp9 ingress
+    ip netns exec "$sw" tc filter add dev swp9 ingress u32 match u32 0 0 action mirred egress mirror dev swp9
+    sleep 1
+    capture lhost eno9 "$dir/captures/eno9.pcap"
+    capture lhost vnet9 "$dir/captures/vnet9.pcap"
+    sleep 1
+    ip netns exec "$host" ping -c 4 -i 1 -W 1 198.19.9.1 > "$dir/outputs/host_ping.txt" || true
+    sleep 0.5
+    ip -n "$sw" link set swp9 down
+    sleep 0.5
+    stop_captures
+    save_outputs lhost "$dir/outputs"
+    local plain dated count
+    plain=$(dmesg | awk -v start="$start" '/brlog0/ { stamp = $0; sub(/^\[ */, "", stamp); sub(/\].*/, "", stamp); if (stamp + 0 >= start + 0) print }')
+    dated=$(dmesg -T | grep brlog0)
+    count=$(printf '%s\n' "$plain" | grep -c brlog0)
+    printf '%s\n' "$plain" > "$dir/outputs/dmesg.txt"
+    printf '%s\n' "$dated" | tail -n "$count" > "$dir/outputs/dmesg_-T.txt"
+    date +%s.%N > "$dir/outputs/proc_uptime_collected_at.txt"
+    cat /proc/uptime > "$dir/outputs/proc_uptime.txt"
+    if [ "$(grep -c 'own address' "$dir/outputs/dmesg.txt")" -lt 2 ]; then
+        echo "log-clock: fewer than 2 own-address lines in dmesg" >&2; return 1
+    fi
+}
+
+all_cases=(hairpin duplicate_mac stp_uplink fdb_mismatch log_clock)
+for name in "${wanted[@]:-${all_cases[@]}}"; do
+    "make_$name"
+done
 {
     echo "made on $(date -u +%Y-%m-%d) with:"
     uname -sr

@@ -12,6 +12,7 @@ are known.
 
 from __future__ import annotations
 
+import bisect
 import logging
 
 import numpy as np
@@ -210,7 +211,8 @@ def _log_lines(context, finding, clock: LogClock) -> list[tuple[str, float | Non
     names = {finding.port, finding.bridge, finding.lost_at} - {None}
     names |= set(context.topology.members(finding.port)) if finding.port in context.topology.graph else set()
     frame_times = [e.time for e in finding.evidence]
-    candidates = []  # (FILE:LINE: message, time on the capture clock, event, (source, message))
+    candidates = []  # (FILE:LINE: message, time on the capture clock, event)
+    seen: dict[str, dict[str, list[float]]] = {}  # message -> source -> sorted capture times of candidates
     for item in context.outputs:
         if item.kind not in ("kernel_log", "teamd_log") or item.table.empty or "event" not in item.table:
             continue
@@ -223,29 +225,37 @@ def _log_lines(context, finding, clock: LogClock) -> list[tuple[str, float | Non
         kinds = table["time_kind"] if "time_kind" in table else None
         for row in table[mask].itertuples(index=False):
             time = clock.capture_time(row.time, kinds is not None and row.time_kind) if "time" in table else None
-            if any(_same_line(item.source, row.message, time, other, clock) for other in candidates):
+            copies = seen.setdefault(row.message, {})
+            if _in_other_copy(copies, item.source, time, clock):
                 continue  # the same line in a second copy of the log (dmesg and dmesg -T)
-            candidates.append((f"{item.source}:{row.line}: {row.message}", time, row.event,
-                               (item.source, row.message)))
+            if time is not None:
+                bisect.insort(copies.setdefault(item.source, []), time)
+            candidates.append((f"{item.source}:{row.line}: {row.message}", time, row.event))
     if frame_times and any(candidate[1] is not None for candidate in candidates):
         first, last = min(frame_times), max(frame_times)
         margin = clock.error or 0.0
         cited = []
-        for text, time, event, _ in candidates:
+        for text, time, event in candidates:
             before, after = LOG_WINDOWS.get(event, STATE_CHANGE_WINDOW)
             if time is not None and first - before - margin <= time <= last + after + margin:
                 cited.append((text, time))
         return cited[:MAX_LOG_LINES]
-    return [(text, time) for text, time, _, _ in candidates[:MAX_LOG_LINES]]
+    return [(text, time) for text, time, _ in candidates[:MAX_LOG_LINES]]
 
 
-def _same_line(source: str, message: str, time: float | None, other: tuple, clock: LogClock) -> bool:
-    """Tell whether a log line repeats a candidate from another copy of the log: same message, same time."""
-    _, other_time, _, (other_source, other_message) = other
-    if source == other_source or message != other_message or time is None or other_time is None:
+def _in_other_copy(copies: dict[str, list[float]], source: str, time: float | None, clock: LogClock) -> bool:
+    """Tell whether another copy of the log (another source) has this message at the same time."""
+    if time is None:
         return False
     # A second copy's stamp can differ by its resolution (whole seconds for dmesg -T) and the clock's error.
-    return abs(time - other_time) <= 1.0 + (clock.error or 0.0)
+    tolerance = 1.0 + (clock.error or 0.0)
+    for other_source, times in copies.items():
+        if other_source == source:
+            continue
+        index = bisect.bisect_left(times, time - tolerance)
+        if index < len(times) and times[index] <= time + tolerance:
+            return True
+    return False
 
 
 def cross_check(context, findings: list) -> None:

@@ -22,6 +22,10 @@ HOW_NONE, HOW_FILE, HOW_TOPOLOGY, HOW_ADDRESS = 0, 1, 2, 3
 ECHO_NONE, ECHO_REFLECTED, ECHO_AGGREGATE = 0, 1, 2
 # Name id for a missing bridge, port or member (None in the tables).
 NO_NAME = -1
+# Most journeys of one frame kept open, and looked back over for an echo. Only a flood of
+# identical frames within the window reaches it: a sighting then joins, or echoes, only one
+# of the latest this many copies, which keeps the cost linear.
+MAX_OPEN_JOURNEYS = 256
 
 
 # --- The per-sighting loop for groups seen at several points. ---------------------------------
@@ -195,6 +199,12 @@ def _trace_groups(order, starts, ends, point, flags, src, dst, times, src_local,
                     chosen = journey
                     break
             if chosen < 0:
+                if open_count == MAX_OPEN_JOURNEYS:
+                    # Close the oldest, so that a flood of one frame costs linear time, not quadratic.
+                    closed[closed_count] = open_journeys[0]
+                    closed_count += 1
+                    open_journeys[:open_count - 1] = open_journeys[1:open_count]
+                    open_count -= 1
                 chosen = journeys
                 journeys += 1
                 first_in_group = open_count == 0 and closed_count == 0
@@ -295,7 +305,7 @@ def _link_echoes(journeys, first_time, ingress, in_member, first_row, next_row, 
         port = ingress[journey]
         if port == NO_NAME or port == local:
             continue
-        for earlier_index in range(index - 1, -1, -1):
+        for earlier_index in range(index - 1, max(-1, index - 1 - MAX_OPEN_JOURNEYS), -1):
             earlier = ordered[earlier_index]
             if first_time[journey] - first_time[earlier] > window:
                 break

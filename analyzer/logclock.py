@@ -22,7 +22,7 @@ the two. These methods find it:
    every frame has a line.
 
 The ``captures`` method wins whenever it works, because it measures the
-capture clock itself; the first two read the host's wall clock, and their
+capture clock itself. The first two read the host's wall clock, so their
 disagreement with it is reported, not averaged in. Otherwise the first of the
 two that works is used. The result names the method and the error bound, or
 the reason when no method works. When a less trusted method disagrees, the
@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 FRAME_TOLERANCE = 0.05
 # The maximum time from a frame's capture to the bridge's log line about it, printed in the same softirq.
 PRINT_DELAY = 0.01
+# At most this many (frame, line) pairs are scored, about 100 MB of arrays, keeping at least MIN_LINES lines.
+MAX_PAIRS = 4_000_000
+MIN_LINES = 50
 # sos records when it started each command, not when the file was read, so allow this much.
 COLLECTION_ERROR = 1.0
 
@@ -223,13 +226,29 @@ def _line_offsets(lines: pd.DataFrame, sightings: pd.DataFrame, topology: Topolo
     arriving = sightings[sightings["eth_src"].isin(list(macs)) & sightings["point"].isin(every_point)
                          & (direction != "out")]
     offsets, line_ids = [], []
-    for position, line in enumerate(lines.itertuples(index=False)):
-        frames = arriving[arriving["point"].isin(ports[line.port])
-                          & (arriving["eth_src"] == mac_str_to_int(line.mac))]
+    positions = pd.Series(np.arange(len(lines)), index=lines.index)
+    for (port, mac), group in lines.groupby(["port", "mac"], sort=False):
+        frames = arriving[arriving["point"].isin(ports[port]) & (arriving["eth_src"] == mac_str_to_int(mac))]
         times = frames["time"].to_numpy(dtype=float)
-        offsets.append(times - float(line.time))
-        line_ids.append(np.full(len(times), position, dtype=np.int64))
+        if not len(times):
+            continue
+        line_times = group["time"].to_numpy(dtype=float)
+        # Every (frame, line) pair of the group, since the offset that joins them is what is sought.
+        offsets.append(np.subtract.outer(times, line_times).ravel())
+        line_ids.append(np.tile(positions[group.index].to_numpy(), len(times)))
+    if not offsets:
+        return np.empty(0), np.empty(0, dtype=np.int64)
     return np.concatenate(offsets), np.concatenate(line_ids)
+
+
+def _spread_lines(lines: pd.DataFrame, sightings: pd.DataFrame) -> pd.DataFrame:
+    """Keep evenly spread lines so that lines times frames stays under MAX_PAIRS; the fit needs only some."""
+    frames = max(1, int(sightings["eth_src"].isin({mac_str_to_int(mac) for mac in lines["mac"]}).sum()))
+    keep = max(MIN_LINES, MAX_PAIRS // frames)
+    if len(lines) <= keep:
+        return lines
+    log.info("matching %d of %d \"own address\" log lines to the captured frames", keep, len(lines))
+    return lines.iloc[np.linspace(0, len(lines) - 1, keep).round().astype(np.int64)]
 
 
 def _fit(offsets: np.ndarray, line_ids: np.ndarray, center: float) -> np.ndarray:
@@ -269,15 +288,17 @@ def _captures(outputs: list[Parsed], sightings: pd.DataFrame, topology: Topology
     lines = _own_address_lines(outputs)
     if lines.empty or sightings.empty:
         return None
-    offsets, line_ids = _line_offsets(lines, sightings, topology)
+    matched = _spread_lines(lines, sightings)
+    offsets, line_ids = _line_offsets(matched, sightings, topology)
     if not len(offsets):
         return None
+    sample = f" (spread over all {len(lines)})" if len(matched) < len(lines) else ""
     scored = _best_centers(offsets, line_ids)
     count, center = scored[0]
     rivals = [c for n, c in scored if n == count and abs(c - center) > 2 * FRAME_TOLERANCE]
     if rivals:
         return LogClock(method="unknown", detail=(
-            f"{count} of {len(lines)} \"own address\" log line(s) fit the captured frames equally well "
+            f"{count} of {len(matched)}{sample} \"own address\" log line(s) fit the captured frames equally well "
             f"at boot times {center:.3f} and {rivals[0]:.3f}, so the captures do not settle the clock"))
     fitted = _fit(offsets, line_ids, center)
     step = _resolution(lines["time"].to_numpy(dtype=float))
@@ -286,7 +307,7 @@ def _captures(outputs: list[Parsed], sightings: pd.DataFrame, topology: Topology
     if high < low:
         low, high = float(fitted.min()) - step, float(fitted.max()) + PRINT_DELAY
     sources = ", ".join(sorted(set(lines["source"])))
-    detail = (f"{len(fitted)} of {len(lines)} \"received packet ... with own address\" line(s) in {sources} "
+    detail = (f"{len(fitted)} of {len(matched)}{sample} \"received packet ... with own address\" line(s) in {sources} "
               f"matched to the frames from that address arriving on the port they name. "
               f"Uptime stamps have {step:g} s resolution")
     return _estimate("captures", low, high, detail)

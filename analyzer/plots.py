@@ -328,6 +328,8 @@ def _snapshot_points(case, mac: str, bridge: str, start: float, end: float) -> l
     for item in case.outputs:
         if item.kind not in ("bridge_fdb", "bridge_fdb_json") or item.table.empty:
             continue
+        if item.meta.get("snapshot_role") == "distant":
+            continue
         table = item.table[item.table["mac"] == mac]
         for _, row in table.iterrows():
             dev = row.get("dev")

@@ -50,7 +50,11 @@ CLOCK_TOLERANCE = 2.0
 # starts ``bridge`` right after taking the time, and the dump takes milliseconds.
 COMMAND_DELAY = 0.5
 
-BEFORE, DURING, AFTER = "before", "during", "after"
+BEFORE, DURING, AFTER, DISTANT = "before", "during", "after", "distant"
+
+# Seconds from the captured span beyond which a snapshot no longer describes the bridge during it:
+# Linux's default bridge ageing time, after which a dynamic entry that no frame refreshed is gone.
+SNAPSHOT_REACH = 300.0
 
 TIME_COLUMNS = ("collected_at", "used_at", "updated_at")
 CHECK_COLUMNS = ["source", "host", "role", "collected_at", "bridge", "mac", "vlan", "snapshot_port",
@@ -85,7 +89,13 @@ def place_snapshots(outputs: list[Parsed], first_time: float | None, last_time: 
             notes.append(f"{item.source}: collected {_moment(collected)}, but the captures hold no frame, "
                          f"so its place on the timeline is unknown; the file name decides its role")
             continue
-        if collected + CLOCK_TOLERANCE < first_time:
+        if collected + SNAPSHOT_REACH < first_time or collected - SNAPSHOT_REACH > last_time:
+            role = DISTANT
+            gap = first_time - collected if collected < first_time else collected - last_time
+            where = (f"{gap:.0f} s {'before the first' if collected < first_time else 'after the last'} frame, "
+                     f"more than {SNAPSHOT_REACH:.0f} s away: the bridge may have forgotten or relearned its "
+                     f"entries since, so it is neither the replay's start nor compared with it")
+        elif collected + CLOCK_TOLERANCE < first_time:
             role = BEFORE
             where = f"{first_time - collected:.1f} s before the first frame: the replay starts from it"
         elif collected - CLOCK_TOLERANCE > last_time:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -43,6 +44,8 @@ import tarfile
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from .parsers._text import shorten
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +140,8 @@ PATTERNS: list[tuple[str, str]] = [
 LOG_PATTERNS = ["var/log/messages", "var/log/syslog", "var/log/kern.log",
                 "sos_commands/logs/journalctl_--no-pager*"]
 LOG_KINDS = ("kernel_log", "teamd_log")
+# Maximum length of a host name kept: a fully qualified DNS name has at most 253 characters.
+MAX_HOST_NAME = 253
 HOSTNAME_PATHS = ["hostname", "sos_commands/general/hostname", "sos_commands/host/hostname", "etc/hostname"]
 _EXACT = {f"sos_commands/{plugin}/{mangle_command(command)}": kind for plugin, command, kind in COMMANDS}
 
@@ -230,7 +235,9 @@ def _read_folder(root: Path) -> SosReport:
     resolved_root = root.resolve()
     manifest = root / "sos_reports" / "manifest.json"
     named: dict[str, list[str]] = {}
-    if manifest.is_file():
+    if manifest.is_symlink() and not _link_inside(manifest, resolved_root):
+        _reject(report, f"sos_reports/manifest.json: link to {os.readlink(manifest)} leaves the report")
+    elif manifest.is_file():
         named, report.start_times = _read_manifest(manifest.read_bytes()[:MAX_MANIFEST_BYTES], str(manifest),
                                                    report.warnings)
     for directory, dirs, files in os.walk(root, followlinks=False):
@@ -249,19 +256,27 @@ def _read_folder(root: Path) -> SosReport:
             wanted_capture = is_capture_name(sos_path)
             if not kinds and not wanted_capture and sos_path not in HOSTNAME_PATHS:
                 continue
-            if full.is_symlink() and not _inside(full.resolve(), resolved_root):
-                _reject(report, f"{sos_path}: link to {os.readlink(full)} leaves the report")
+            if full.is_symlink() and not _link_inside(full, resolved_root):
+                _reject(report, f"{sos_path}: link to {os.readlink(full)} leaves the report, loops or is broken")
                 continue
             if not full.is_file():
                 continue
             if sos_path in HOSTNAME_PATHS:
-                report.hostname = report.hostname or _read_hostname(full)
+                report.hostname = report.hostname or _read_hostname(full, report.warnings)
             elif kinds:
                 report.files.append(SosFile(sos_path, str(full), kinds, report.start_times.get(sos_path)))
             else:
                 report.captures.append(str(full))
     log.info("sosreport %s: %d files to parse, %d captures", root, len(report.files), len(report.captures))
     return report
+
+
+def _link_inside(link: Path, resolved_root: Path) -> bool:
+    """Tell whether a symbolic link ends inside the report; a loop of links does not."""
+    try:
+        return _inside(link.resolve(strict=True), resolved_root)
+    except (OSError, RuntimeError):  # Python 3.11 raises RuntimeError for a loop of links
+        return False
 
 
 def _read_tarball(path: Path) -> SosReport:
@@ -361,7 +376,8 @@ class _Extractor:
             return
         if sos_path in HOSTNAME_PATHS:
             text = self._read(member, handle, 4096).decode("utf-8", errors="replace").strip()
-            self.report.hostname = self.report.hostname or (text.splitlines()[0] if text else None)
+            self.report.hostname = self.report.hostname or _host_name(text, f"{self.name}:{sos_path}",
+                                                                      self.report.warnings)
             return
         kinds = self.named.get(sos_path) or classify(sos_path)
         if kinds:
@@ -517,13 +533,25 @@ def _reject(report: SosReport, message: str) -> None:
     report.warnings.append(f"{report.source}: {message}")
 
 
-def _read_hostname(path: Path) -> str | None:
+def _read_hostname(path: Path, warnings: list[str]) -> str | None:
     """Return the first line of a hostname file."""
     try:
         with open(path, "rb") as handle:
-            return handle.read(4096).decode("utf-8", errors="replace").strip().splitlines()[0] or None
-    except (OSError, IndexError):
+            text = handle.read(4096).decode("utf-8", errors="replace")
+    except OSError:
         return None
+    return _host_name(text, str(path), warnings)
+
+
+def _host_name(text: str, source: str, warnings: list[str]) -> str | None:
+    """Return the host name on the first line, cut to MAX_HOST_NAME characters with a warning."""
+    lines = text.strip().splitlines()
+    name = lines[0].strip() if lines else ""
+    if len(name) > MAX_HOST_NAME:
+        warnings.append(f"{source}: line 1: host name of {len(name)} characters, longer than a DNS name "
+                        f"can be; its first {MAX_HOST_NAME} are used")
+        name = name[:MAX_HOST_NAME]
+    return name or None
 
 
 def _read_manifest(data: bytes, source: str,
@@ -539,9 +567,13 @@ def _read_manifest(data: bytes, source: str,
         warnings.append(f"{source}: JSON nested too deeply; the sos naming rule is used "
                         "and the outputs carry no collection time")
         return {}, {}
+    except ValueError as error:  # an integer longer than Python's conversion limit
+        warnings.append(f"{source}: invalid JSON ({shorten(str(error))}); the sos naming rule is used "
+                        "and the outputs carry no collection time")
+        return {}, {}
     paths: dict[str, list[str]] = {}
     times: dict[str, float] = {}
-    for plugin, entry in _manifest_commands(manifest):
+    for plugin, entry in _manifest_commands(manifest, source, warnings):
         exec_line, filepath = entry.get("exec"), entry.get("filepath")
         if not isinstance(exec_line, str) or not isinstance(filepath, str):
             continue
@@ -549,10 +581,17 @@ def _read_manifest(data: bytes, source: str,
         kinds = classify(f"sos_commands/{plugin}/{mangle_command(exec_line)}")
         if kinds:
             paths[sos_path] = kinds
-        start = _start_time(entry.get("start_time"), f"{source}: plugin {plugin!r}, command {exec_line!r}",
-                            warnings)
-        if start is not None:
-            times[sos_path] = start
+        where = f"{source}: plugin {shorten(plugin)!r}, command {shorten(exec_line)!r}"
+        start = _start_time(entry.get("start_time"), where, warnings)
+        if start is None:
+            continue
+        if sos_path in times and abs(times[sos_path] - start) > 1.0:
+            warnings.append(f"{where}: {shorten(sos_path)!r} is listed twice with start times "
+                            f"{times[sos_path]:.3f} and {start:.3f}; the output carries no collection time")
+            times[sos_path] = math.nan
+            continue
+        times.setdefault(sos_path, start)
+    times = {path: value for path, value in times.items() if not math.isnan(value)}
     log.debug("%s: %d outputs to parse named in the manifest, %d dated", source, len(paths), len(times))
     return paths, times
 
@@ -562,23 +601,26 @@ def _start_time(value, label: str, warnings: list[str]) -> float | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        warnings.append(f"{label}: start_time {value!r} is not a number of seconds; the output carries no "
+        warnings.append(f"{label}: start_time {shorten(repr(value))} is not a number of seconds; the output carries no "
                         "collection time")
         return None
     if not MIN_START_TIME <= value <= MAX_START_TIME:
-        warnings.append(f"{label}: start_time {value!r} is outside the years 1990 to 2100; the output "
+        warnings.append(f"{label}: start_time {shorten(repr(value))} is outside the years 1990 to 2100; the output "
                         "carries no collection time")
         return None
     return float(value)
 
 
-def _manifest_commands(manifest) -> list[tuple[str, dict]]:
+def _manifest_commands(manifest, source: str, warnings: list[str]) -> list[tuple[str, dict]]:
     """Return (plugin, command entry) pairs from ``components.report.plugins.<plugin>.commands``."""
     found: list[tuple[str, dict]] = []
-    plugins = (manifest.get("components", {}).get("report", {}).get("plugins", {})
-               if isinstance(manifest, dict) else {})
-    if not isinstance(plugins, dict):
-        return found
+    plugins = manifest
+    for key in ("components", "report", "plugins"):
+        plugins = plugins.get(key) if isinstance(plugins, dict) else None
+        if not isinstance(plugins, dict):
+            warnings.append(f"{source}: no object at '{key}' where sos writes components.report.plugins; "
+                            "the sos naming rule is used and the outputs carry no collection time")
+            return found
     for plugin, details in plugins.items():
         commands = details.get("commands", []) if isinstance(details, dict) else []
         for entry in commands if isinstance(commands, list) else []:

@@ -229,3 +229,16 @@ def test_sosreport_uptime_is_read_and_dated(tmp_path):
     assert read[0].meta["collected_at"] == start
     assert read[0].meta["host"] == "hv9"
     assert read[0].meta["resolution"] == 60.0
+
+
+def test_enormous_uptime_stamps_are_dropped(tmp_path):
+    """Stamps past 100 years (a damaged log) get a warning and no time, and reports still render."""
+    from analyzer.report.common import clock, day
+
+    text = (LOG_CLOCK / "outputs" / "dmesg.txt").read_text()
+    damaged = re.sub(r"^\[\s*(\d+\.\d+)\]", r"[99999999999\1]", text, flags=re.M)
+    parsed = kernel_log.parse(damaged, source="dmesg.txt")
+    assert parsed.table["time"].isna().all()
+    assert parsed.warnings[0].startswith("dmesg.txt: line 1: uptime stamp 99999999999")
+    assert day(1e20) == "a date out of range"
+    assert clock(-1e20).endswith("s since the epoch")

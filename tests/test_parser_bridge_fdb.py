@@ -254,3 +254,12 @@ def test_detect_rejects_other_formats():
     assert not bridge_fdb.detect(
         shared_path("formats", "brctl", "homelab-brctl-showmacs-br40.txt").read_text()
     )
+
+
+@pytest.mark.parametrize("timers", ["-5/-3", "18446744073709551615/1", "0x10/0x4", "3/"])
+def test_invalid_used_timers_dropped(timers):
+    parsed = bridge_fdb.parse(f"02:00:00:00:00:01 dev eth1 used {timers} master br0\n", source="fdb.txt")
+    assert parsed.table["used"].isna().all()
+    assert parsed.table["dev"].tolist() == ["eth1"]
+    assert parsed.warnings == [f"fdb.txt: line 1: invalid 'used' timers {timers!r}, expected USED/UPDATED as "
+                               f"whole seconds up to {bridge_fdb.MAX_AGE:.0f}"]

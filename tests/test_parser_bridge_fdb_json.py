@@ -152,3 +152,13 @@ def test_detect():
     assert not bridge_fdb_json.detect(
         shared_path("cases", "C01", "outputs", "bridge_fdb_show.txt").read_text()
     )
+
+
+def test_invalid_ages_dropped():
+    parsed = bridge_fdb_json.parse('[{"mac":"02:00:00:00:00:01","ifname":"eth1","used":-3,"updated":1e30}]',
+                                   source="fdb.json")
+    assert parsed.table["used"].isna().all()
+    assert parsed.table["updated"].isna().all()
+    assert parsed.table["dev"].tolist() == ["eth1"]
+    assert len(parsed.warnings) == 2
+    assert parsed.warnings[0].startswith("fdb.json: entry 1 (02:00:00:00:00:01): invalid 'used' age -3")

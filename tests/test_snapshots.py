@@ -17,6 +17,7 @@ from analyzer import plots, sosreport
 from analyzer.case import load_case
 from analyzer.inspect_files import inspect_files, render_inspection
 from analyzer.parsers import bridge_fdb_json
+from analyzer.replay import snapshots_by_role
 from analyzer.report.json_report import report_dict
 from analyzer.snapshots import (CLOCK_TOLERANCE, COMMAND_DELAY, check_snapshots, estimate_clock_offset,
                                 place_snapshots, snapshot_times)
@@ -330,3 +331,86 @@ def test_clock_offset_from_update_ages(span, name, delay, shift, inside_toleranc
     assert high - low <= 1.0 + COMMAND_DELAY
     (note,) = [n for n in notes if "put the host clock" in n]
     assert ("more than the 2 s the comparison tolerates" not in note) == inside_tolerance
+
+
+def _manifest(report):
+    return report / "sos_reports" / "manifest.json"
+
+
+def test_link_loop_in_folder_is_rejected(tmp_path, span):
+    report = after_report(tmp_path, span)
+    dmesg = report / "sos_commands" / "kernel" / "dmesg"
+    dmesg.unlink()
+    dmesg.symlink_to(dmesg.name)
+    read = sosreport.open_sosreport(report)
+    assert f"{report}: sos_commands/kernel/dmesg: link to dmesg leaves the report, loops or is broken" in read.warnings
+    assert "sos_commands/kernel/dmesg" not in {item.sos_path for item in read.files}
+    assert len(read.files) >= 4
+
+
+def test_manifest_link_leaving_report_is_rejected(tmp_path, span):
+    report = after_report(tmp_path, span)
+    other = after_report(tmp_path, span, name="other")
+    _manifest(report).unlink()
+    _manifest(report).symlink_to(_manifest(other))
+    read = sosreport.open_sosreport(report)
+    assert read.warnings == [f"{report}: sos_reports/manifest.json: link to {_manifest(other)} leaves the report"]
+    assert all(item.collected_at is None for item in read.files)
+
+
+@pytest.mark.parametrize("components", [[], {"report": "x"}, {"report": {"plugins": [1, 2]}}])
+def test_manifest_without_plugin_objects_warns(tmp_path, span, components):
+    report = after_report(tmp_path, span)
+    manifest = json.loads(_manifest(report).read_text())
+    manifest["components"] = components
+    _manifest(report).write_text(json.dumps(manifest))
+    read = sosreport.open_sosreport(report)
+    assert len(read.warnings) == 1
+    assert read.warnings[0].startswith(f"{_manifest(report)}: no object at ")
+    assert len(read.files) >= 5
+
+
+def test_manifest_number_too_long_warns(tmp_path, span):
+    report = after_report(tmp_path, span)
+    text = _manifest(report).read_text()
+    _manifest(report).write_text(text.replace('"start_time": ', '"start_time": ' + "9" * 5000 + ", \"x\": ", 1))
+    read = sosreport.open_sosreport(report)
+    assert len(read.warnings) == 1
+    assert read.warnings[0].startswith(f"{_manifest(report)}: invalid JSON (")
+    assert len(read.warnings[0]) < 300
+
+
+def test_conflicting_duplicate_manifest_entries_warn(tmp_path, span):
+    report = after_report(tmp_path, span)
+    manifest = json.loads(_manifest(report).read_text())
+    commands = manifest["components"]["report"]["plugins"]["networking"]["commands"]
+    entry = next(c for c in commands if c["filepath"] == FDB_SOS_PATH)
+    commands.append(dict(entry, start_time=entry["start_time"] - 3600))
+    _manifest(report).write_text(json.dumps(manifest))
+    read = sosreport.open_sosreport(report)
+    assert len(read.warnings) == 1
+    assert "is listed twice with start times" in read.warnings[0]
+    fdb = next(item for item in read.files if item.sos_path == FDB_SOS_PATH)
+    assert fdb.collected_at is None
+
+
+@pytest.mark.parametrize("shift", [-3600.0, 73 * 365 * 86400.0])
+def test_distant_snapshot_is_not_used(span, shift):
+    text = (CASE / "outputs" / "bridge_-s_-j_fdb_show.json").read_text()
+    snapshot = bridge_fdb_json.parse(text, source="far.json")
+    snapshot.meta["collected_at"] = (span[0] if shift < 0 else span[1]) + shift
+    (note,) = place_snapshots([snapshot], *span)
+    assert snapshot.meta["snapshot_role"] == "distant"
+    assert "neither the replay's start nor compared with it" in note
+    assert snapshots_by_role([snapshot]) == ([], [])
+    case = load_case(str(CASE))
+    checks, _ = check_snapshots([snapshot], case.fdb_events, {}, case.journeys, case.decisions)
+    assert checks.empty
+
+
+def test_long_host_name_is_cut(tmp_path, span):
+    report = after_report(tmp_path, span, host="h" * 4000)
+    read = sosreport.open_sosreport(report)
+    assert read.hostname == "h" * sosreport.MAX_HOST_NAME
+    assert read.warnings == [f"{report / 'hostname'}: line 1: host name of 4000 characters, longer than a DNS "
+                             f"name can be; its first 253 are used"]

@@ -106,3 +106,10 @@ def test_suggested_commands_quote_interface_names(tmp_path):
     assert commands
     for line in commands:
         assert "tcpdump -i 'vnet0<img/src=x/onerror=alert(1)>?[31m'" in line
+
+
+def test_invisible_format_characters_replaced():
+    from analyzer.report.common import clean
+
+    assert clean("host\u202eevil\u200bname\ufeff\u2066x") == "host?evil?name??x"
+    assert clean("tab\tand\nnewline") == "tab\tand\nnewline"

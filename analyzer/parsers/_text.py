@@ -172,3 +172,9 @@ def build_table(rows: list[dict[str, Any]], schema: Mapping[str, str]) -> pd.Dat
         else:
             raise ValueError(f"unknown column kind {kind!r} for column {name!r}")
     return pd.DataFrame(columns)
+
+
+def shorten(text, limit: int = 60) -> str:
+    """Cut a value from an input to ``limit`` characters for a warning message."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -31,7 +31,7 @@ import re
 from typing import Any
 
 from . import Parsed
-from ._text import build_table, is_mac, normalize_mac, numbered_lines, to_int, where
+from ._text import build_table, is_mac, normalize_mac, numbered_lines, shorten, to_int, where
 
 log = logging.getLogger(__name__)
 
@@ -223,14 +223,20 @@ def _parse_entry(body: str, number: int, source: str, warnings: list[str]) -> di
     return row
 
 
+# Maximum entry age in seconds taken as real (100 years). A longer one is damage, and has no date.
+MAX_AGE = 100 * 365.25 * 86400
+_AGE_RE = re.compile(r"^\d{1,12}$")
+
+
 def _read_timers(row: dict[str, Any], value: str, number: int, source: str, warnings: list[str]) -> None:
     """Store ``used U/V`` as seconds since last use and since last update."""
     used, _, updated = value.partition("/")
-    used_seconds, updated_seconds = to_int(used), to_int(updated)
-    if used_seconds is None or updated_seconds is None:
-        warnings.append(
-            where(source, number, f"invalid 'used' timers {value!r}, expected USED/UPDATED seconds")
-        )
+    # iproute2 prints both ages as unsigned decimal seconds.
+    used_seconds = int(used) if _AGE_RE.match(used) else None
+    updated_seconds = int(updated) if _AGE_RE.match(updated) else None
+    if used_seconds is None or updated_seconds is None or max(used_seconds, updated_seconds) > MAX_AGE:
+        warnings.append(where(source, number, f"invalid 'used' timers {shorten(repr(value))}, expected "
+                                              f"USED/UPDATED as whole seconds up to {MAX_AGE:.0f}"))
         return
     row["used"] = float(used_seconds)
     row["updated"] = float(updated_seconds)

@@ -27,8 +27,8 @@ from typing import Any
 
 from . import Parsed
 from ._json import load_json
-from ._text import build_table, is_mac, normalize_mac, to_int, to_float
-from .bridge_fdb import FDB_COLUMNS, FLAGS, STATES
+from ._text import build_table, is_mac, normalize_mac, shorten, to_float, to_int
+from .bridge_fdb import FDB_COLUMNS, FLAGS, MAX_AGE, STATES
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def _parse_entry(entry: Any, position: int, source: str, warnings: list[str]) ->
         return None
     mac = entry.get("mac")
     if not isinstance(mac, str) or not is_mac(mac):
-        warnings.append(f"{label}: missing or invalid 'mac' {mac!r}. Entry skipped.")
+        warnings.append(f"{label}: missing or invalid 'mac' {shorten(repr(mac))}. Entry skipped.")
         return None
 
     row: dict[str, Any] = {"line": position, "mac": normalize_mac(mac), "state": ""}
@@ -101,6 +101,10 @@ def _parse_entry(entry: Any, position: int, source: str, warnings: list[str]) ->
         if key in _KEYS:
             column, convert = _KEYS[key]
             row[column] = convert(value)
+            if column in ("used", "updated") and row[column] is not None and not 0 <= row[column] <= MAX_AGE:
+                warnings.append(f"{label} ({row['mac']}): invalid {key!r} age {shorten(repr(value))}, expected "
+                                f"whole seconds up to {MAX_AGE:.0f}. The rest of the entry was read.")
+                row[column] = None
         elif key == "flags":
             _read_flags(row, value, label, warnings)
         elif key == "state":
@@ -111,7 +115,8 @@ def _parse_entry(entry: Any, position: int, source: str, warnings: list[str]) ->
             row[key] = True
         else:
             warnings.append(
-                f"{label} ({row['mac']}): unknown key {key!r} = {value!r}. The rest of the entry was read."
+                f"{label} ({row['mac']}): unknown key {shorten(repr(key))} = {shorten(repr(value))}. "
+                "The rest of the entry was read."
             )
     return row
 

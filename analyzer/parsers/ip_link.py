@@ -37,7 +37,7 @@ from typing import Any
 
 from . import Parsed
 from ._link_columns import LINK_COLUMNS, typed_columns
-from ._text import build_table, is_mac, normalize_mac, numbered_lines, parse_pairs, to_int, where
+from ._text import build_table, is_mac, normalize_mac, numbered_lines, parse_pairs, shorten, to_int, where
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ def parse(text: str, source: str = "<text>") -> Parsed:
                     where(
                         source,
                         number,
-                        f"not an interface header or an indented detail line: {_shorten(part)!r}. "
+                        f"not an interface header or an indented detail line: {shorten(part)!r}. "
                         "Line skipped.",
                     )
                 )
@@ -335,8 +335,3 @@ class _Interface:
         row["attributes"] = attributes
         row["stats"] = self.stats or None
         return row
-
-
-def _shorten(text: str, limit: int = 60) -> str:
-    """Cut a line for a warning message."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -48,7 +48,7 @@ from datetime import datetime
 from typing import Any
 
 from . import Parsed
-from ._text import build_table, normalize_mac, numbered_lines, to_int, where
+from ._text import build_table, normalize_mac, numbered_lines, shorten, to_int, where
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,8 @@ KERNEL_LOG_COLUMNS: dict[str, str] = {
     "message": "str",  # the message without stamp and host
 }
 
+# Maximum plausible uptime in seconds (100 years). A longer stamp is damage, and would overflow dates.
+MAX_UPTIME = 100 * 365.25 * 86400
 _UPTIME_RE = re.compile(r"^\[\s*(\d+\.\d+)\](?:\[\s*[TC]\d+\])?\s?")
 _DMESG_T_RE = re.compile(r"^\[([A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4})\]\s?")
 _SYSLOG_RE = re.compile(
@@ -183,7 +185,12 @@ def _split_stamp(line: str, number: int, source: str, warnings: list[str]) -> di
         result.update(syslog)
         line = syslog["message"]
     uptime = _UPTIME_RE.match(line)
-    if uptime:
+    if uptime and not 0 <= float(uptime.group(1)) <= MAX_UPTIME:
+        warnings.append(where(source, number, f"uptime stamp {shorten(uptime.group(1))} s is beyond "
+                                              f"{MAX_UPTIME:.0f} s (100 years); the line has no time"))
+        result["timestamp"] = shorten(uptime.group(0).strip())
+        line = line[uptime.end():]
+    elif uptime:
         result["uptime"] = float(uptime.group(1))
         if result["time"] is None:
             result.update(time=float(uptime.group(1)), time_kind="uptime", timestamp=uptime.group(0).strip())

@@ -8,24 +8,34 @@ import re
 # Control characters other than tab and newline: stripped from input strings
 # before they reach a terminal, so a crafted interface or file name cannot
 # move the cursor or change colours.
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 controls, and the invisible format characters that reorder or hide text on a terminal:
+# zero-width marks, bidirectional embeddings, overrides and isolates, and the byte-order mark.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def clean(text) -> str:
     return CONTROL.sub("?", str(text))
 
 
+def _moment(seconds: float) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc)
+    except (OverflowError, OSError, ValueError):  # beyond the years datetime can represent
+        return None
+
+
 def clock(seconds: float | None) -> str:
     if seconds is None:
         return "-"
-    moment = dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc)
-    return moment.strftime("%H:%M:%S.%f")
+    moment = _moment(seconds)
+    return moment.strftime("%H:%M:%S.%f") if moment else f"{seconds:.6g} s since the epoch"
 
 
 def day(seconds: float | None) -> str:
     if seconds is None:
         return "-"
-    return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc).strftime("%Y-%m-%d")
+    moment = _moment(seconds)
+    return moment.strftime("%Y-%m-%d") if moment else "a date out of range"
 
 
 def frame_ref(evidence) -> str:

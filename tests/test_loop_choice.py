@@ -91,8 +91,10 @@ def test_estimated_size_counts_compression():
     assert estimated_size(plain) == plain.stat().st_size
     for name in ("veth.pcap.gz", "veth.pcap.xz", "veth.pcap.bz2"):
         compressed = DATA / name
-        assert estimated_size(compressed) == compressed.stat().st_size * 20, name
+        assert estimated_size(compressed) == max(compressed.stat().st_size * 20, SMALL_INPUT_BYTES), name
     assert estimated_size(DATA / "no-such-file.pcap") == 0
+    # Compressed input, however small, is read with the compiled loops.
+    assert decide_loops(estimated_size(DATA / "veth.pcap.gz"), cached=False).compiled
 
 
 def _run_child(folder: Path, mode: str, cache: Path) -> dict:
@@ -174,3 +176,9 @@ def test_load_case_notes_compiling(cached, expected_notes, monkeypatch):
     assert recorder.notes == expected_notes
     assert compiled()
     assert recorder.paths
+
+
+def test_compressed_floor_matches_small_input():
+    from analyzer.captures.source import COMPRESSED_MIN_ESTIMATE
+
+    assert COMPRESSED_MIN_ESTIMATE == SMALL_INPUT_BYTES

@@ -48,6 +48,10 @@ RATIO_CHECK_AFTER = 16 * 1024**2
 # Factor applied to a compressed file's size to estimate its decompressed size: the low end of the
 # ratios of real captures given above.
 COMPRESSED_SIZE_FACTOR = 20
+# Least estimate for a compressed file, equal to jit.SMALL_INPUT_BYTES so that compressed input is
+# read with the compiled loops. Repeated frames compress far beyond real ratios, and the Python
+# loops trace a flood of one frame slowly: 18 MiB of one capture repeated, 12 KiB as xz, took 190 s.
+COMPRESSED_MIN_ESTIMATE = 32 * 1024 * 1024
 
 
 class DecompressionLimitError(Exception):
@@ -69,9 +73,11 @@ def detect_compression(head: bytes) -> str | None:
 
 
 def estimated_size(path: str | os.PathLike) -> int:
-    """Estimate the decompressed size of a file in bytes (stored size, times COMPRESSED_SIZE_FACTOR if compressed).
+    """Estimate the decompressed size of a file in bytes.
 
-    Returns 0 for a file that cannot be read.
+    That is the stored size, or for a compressed file the larger of its size
+    times COMPRESSED_SIZE_FACTOR and COMPRESSED_MIN_ESTIMATE. Returns 0 for a
+    file that cannot be read.
     """
     try:
         with open(path, "rb") as raw:
@@ -79,7 +85,7 @@ def estimated_size(path: str | os.PathLike) -> int:
             size = os.fstat(raw.fileno()).st_size
     except OSError:
         return 0
-    return size * COMPRESSED_SIZE_FACTOR if compression else size
+    return max(size * COMPRESSED_SIZE_FACTOR, COMPRESSED_MIN_ESTIMATE) if compression else size
 
 
 def open_decompressed(raw: BinaryIO, compression: str | None) -> BinaryIO:

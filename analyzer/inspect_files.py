@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +24,11 @@ from .discover import detect_output, discover, parser_modules, read_text
 from .sosreport import is_sosreport_dir, is_tarball, open_sosreport
 from .report.common import clean, clock, day
 
+log = logging.getLogger(__name__)
+
+# Maximum number of files of one folder that inspect lists. A case folder has tens.
+MAX_FOLDER_FILES = 1000
+
 LINK_TYPE_NAMES = {1: "Ethernet", 113: "Linux cooked (SLL)", 276: "Linux cooked v2 (SLL2)"}
 
 
@@ -29,6 +36,7 @@ def inspect_files(paths: list[str]) -> list[dict]:
     """Describe each file: a capture's shape and contents, or the output format it was recognised as."""
     modules = parser_modules()
     # Small inputs on a cold numba cache read faster with the Python loops than with a first compile.
+    paths = _expand_folders(paths)
     choose_loops(sum(estimated_size(path) for path in paths if Path(path).is_file()))
     results, tables = [], []
     for path in paths:
@@ -96,6 +104,26 @@ def _inspect_sosreport(path: str, tables: list) -> list[dict]:
         results += [{"file": path, "kind": "unknown", "format": None, "warnings": [message]}
                     for message in found.skipped]
     return results
+
+
+def _expand_folders(paths: list[str]) -> list[str]:
+    """Replace each folder that is not a sosreport by the files in it, in name order, without following links."""
+    expanded = []
+    for path in paths:
+        folder = Path(path)
+        if not folder.is_dir() or is_sosreport_dir(folder):
+            expanded.append(path)
+            continue
+        found = []
+        for directory, dirs, files in os.walk(folder, followlinks=False):
+            dirs.sort()
+            found += [os.path.join(directory, name) for name in sorted(files)]
+        if not found:
+            expanded.append(path)  # reported as not a file
+        expanded += found[:MAX_FOLDER_FILES]
+        if len(found) > MAX_FOLDER_FILES:
+            log.warning("%s: %d files, only the first %d are inspected", path, len(found), MAX_FOLDER_FILES)
+    return expanded
 
 
 def _inspect_capture(path: str, label: str, tables: list) -> dict:

@@ -22,9 +22,9 @@ HOW_NONE, HOW_FILE, HOW_TOPOLOGY, HOW_ADDRESS = 0, 1, 2, 3
 ECHO_NONE, ECHO_REFLECTED, ECHO_AGGREGATE = 0, 1, 2
 # Name id for a missing bridge, port or member (None in the tables).
 NO_NAME = -1
-# Most journeys of one frame kept open, and looked back over for an echo. Only a flood of
-# identical frames within the window reaches it: a sighting then joins, or echoes, only one
-# of the latest this many copies, which keeps the cost linear.
+# Most journeys of one frame kept open. Only a flood of identical frames within the window
+# reaches it: a sighting then joins only one of the latest this many copies, which keeps the
+# cost linear.
 MAX_OPEN_JOURNEYS = 256
 
 
@@ -295,30 +295,37 @@ def _trace_groups(order, starts, ends, point, flags, src, dst, times, src_local,
 @jit
 def _link_echoes(journeys, first_time, ingress, in_member, first_row, next_row, row_role, row_port, row_member,
                  local, window, echo_of, echo_kind, echo_left_by):
-    """Mark a journey that entered, within the window, by a port an earlier journey of the frame left by."""
+    """Mark a journey that entered, within the window, by a port an earlier journey of the frame left by.
+
+    The echo is of the latest earlier journey that left by that port. Keeping,
+    per port, the last journey that left by it finds that journey in one pass.
+    """
     ordered = journeys[np.argsort(first_time[journeys], kind="mergesort")]
+    names = 1
+    for index in range(ordered.shape[0]):
+        journey = ordered[index]
+        names = max(names, ingress[journey] + 1)
+        row = first_row[journey]
+        while row >= 0:
+            names = max(names, row_port[row] + 1)
+            row = next_row[row]
+    last_left = np.full(names, -1, dtype=np.int64)
     for index in range(ordered.shape[0]):
         journey = ordered[index]
         echo_of[journey] = -1
         echo_kind[journey] = ECHO_NONE
         echo_left_by[journey] = NO_NAME
         port = ingress[journey]
-        if port == NO_NAME or port == local:
-            continue
-        for earlier_index in range(index - 1, max(-1, index - 1 - MAX_OPEN_JOURNEYS), -1):
-            earlier = ordered[earlier_index]
-            if first_time[journey] - first_time[earlier] > window:
-                break
-            left = False
-            row = first_row[earlier]
-            while row >= 0:
-                if row_role[row] == ROLE_OUT and row_port[row] == port:
-                    left = True
-                row = next_row[row]
-            if left:
+        if port >= 0 and port != local:
+            earlier = last_left[port]
+            if earlier >= 0 and first_time[journey] - first_time[earlier] <= window:
                 echo_of[journey] = earlier
                 out_member = _out_member(first_row[earlier], next_row, row_role, row_port, row_member, port)
                 same = out_member == NO_NAME or in_member[journey] == NO_NAME or out_member == in_member[journey]
                 echo_kind[journey] = ECHO_REFLECTED if same else ECHO_AGGREGATE
                 echo_left_by[journey] = out_member if out_member != NO_NAME else port
-                break
+        row = first_row[journey]
+        while row >= 0:
+            if row_role[row] == ROLE_OUT and row_port[row] >= 0:
+                last_left[row_port[row]] = journey
+            row = next_row[row]

@@ -172,7 +172,7 @@ def _sosreport_uptime(outputs: list[Parsed]) -> LogClock | None:
         low = float(collected) - uptime - step
         high = float(collected) - uptime + COLLECTION_ERROR
         detail = (f"{item.source}: uptime {uptime:g} s ({step:g} s resolution) when sos ran it at "
-                  f"collected_at {float(collected):.3f}")
+                  f"{_when(float(collected))}")
         bound = _dmesg_bound(outputs, item.meta.get("host"))
         if bound is not None:
             limit, source = bound
@@ -180,7 +180,7 @@ def _sosreport_uptime(outputs: list[Parsed]) -> LogClock | None:
                 high = limit
                 detail += f". The last line of {source} bounds it from above"
             elif limit < low:
-                detail += (f". The last line of {source} puts the boot time before {limit:.3f}, which "
+                detail += (f". The last line of {source} puts the boot time before {_when(limit)}, which "
                            f"contradicts this: the two outputs may come from different boots")
         return _estimate("sosreport-uptime", low, high, detail)
     return None
@@ -299,7 +299,8 @@ def _captures(outputs: list[Parsed], sightings: pd.DataFrame, topology: Topology
     if rivals:
         return LogClock(method="unknown", detail=(
             f"{count} of {len(matched)}{sample} \"own address\" log line(s) fit the captured frames equally well "
-            f"at boot times {center:.3f} and {rivals[0]:.3f}, so the captures do not settle the clock"))
+            f"at boot times {_when(center)} and {_when(rivals[0])} ({abs(rivals[0] - center):.3f} s apart), "
+            f"so the captures do not settle the clock"))
     fitted = _fit(offsets, line_ids, center)
     step = _resolution(lines["time"].to_numpy(dtype=float))
     # The line is printed after the frame is captured, and its stamp is cut down to its resolution.
@@ -353,3 +354,10 @@ def estimate(outputs: list[Parsed], sightings: pd.DataFrame, topology: Topology)
             best.error = apart + other.error
     log.debug("log clock by %s: boot at %.3f +- %.3f s", best.method, best.boot_time, best.error)
     return best
+
+
+def _when(seconds: float) -> str:
+    """Format epoch seconds as a UTC date and time for the report's words."""
+    from .report.common import clock, day
+
+    return f"{day(seconds)} {clock(seconds)} UTC"

@@ -99,8 +99,12 @@ def _pick_transaction(case, transaction):
     if transaction is None:
         if table.empty:
             return None
-        lost = table[table["fate"] == "lost"]
-        return (lost if len(lost) else table).iloc[0]
+        # A lost transaction first, then an unanswered or unknown one, then any.
+        for fates in (("lost",), ("unanswered", "unknown")):
+            failing = table[table["fate"].isin(fates)]
+            if len(failing):
+                return failing.iloc[0]
+        return table.iloc[0]
     if isinstance(transaction, pd.Series):
         return transaction
     matches = table[table["transaction"] == int(transaction)]
@@ -150,7 +154,8 @@ def ladder(case, transaction=None, journeys=None, max_rows: int = MAX_LADDER_ROW
     transaction, each reply's last sighting is crossed out, the loss point is
     marked, and a dashed ring marks where the reply should have appeared (the
     requester's port). ``transaction`` is a transaction number or row (default:
-    the first lost one, else the first); ``journeys`` draws the given journeys
+    the first lost one, else the first unanswered or unknown one, else the
+    first); ``journeys`` draws the given journeys
     instead.
     """
     chosen = _pick_transaction(case, transaction)

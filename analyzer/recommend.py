@@ -64,8 +64,8 @@ def aggregate_fixes(topology: Topology, aggregate: str, bridge: str | None) -> l
     return fixes
 
 
-def stopgap_flood(bridge: str) -> str:
-    return (f"Stopgap until the switch or the runner is changed: ip link set dev {sh(bridge)} type bridge "
+def stopgap_flood(bridge: str, until: str = "the switch or the runner is changed") -> str:
+    return (f"Stopgap until {until}: ip link set dev {sh(bridge)} type bridge "
             f"ageing_time 0 (the bridge keeps no learned entries and floods every frame, so it "
             f"cannot drop them; this costs bandwidth and does not survive a reboot).")
 
@@ -77,7 +77,8 @@ def reflection_fixes(port: str, bridge: str | None) -> list[str]:
              f"the host's MACs learned on the wrong port).",
              f"Enable STP on {bridge or 'the bridge'} or on the switch if a loop is possible."]
     if bridge:
-        fixes.append(stopgap_flood(bridge))
+        fixes.append(stopgap_flood(bridge, "the reflection is removed, and only if it is not a forwarding "
+                                           "loop, where flooding adds to the storm"))
     return fixes
 
 

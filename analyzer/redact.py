@@ -197,13 +197,17 @@ class Redactor:
 
     @staticmethod
     def _input_folders(inputs) -> list[str]:
-        """Return the folder prefixes to drop, longest first: the parent of each input path."""
+        """Return the folder prefixes to drop, longest first: each input folder, and each input file's folder.
+
+        A case folder's own name often names the customer, so paths inside it
+        are shown relative to it.
+        """
         folders = set()
         for path in inputs:
             text = str(path).rstrip("/")
-            parent = os.path.dirname(text)
-            if parent and parent != ".":
-                folders.add(parent.rstrip("/") + "/")
+            folder = text if os.path.isdir(text) else os.path.dirname(text)
+            if folder and folder != ".":
+                folders.add(folder.rstrip("/") + "/")
         return sorted(folders, key=len, reverse=True)
 
     def add_originals(self, macs=(), ipv4=()) -> None:
@@ -309,6 +313,8 @@ class Redactor:
             return text
         for folder in self._folders:
             text = re.sub(r"(?<![\w/.-])" + re.escape(folder), "", text)
+            # The folder itself, as in the list of inputs.
+            text = re.sub(r"(?<![\w/.-])" + re.escape(folder.rstrip("/")) + r"(?![\w/.-])", ".", text)
         text = MAC_PATTERN.sub(self._replace_mac, text)
         text = IPV4_PATTERN.sub(self._replace_ipv4, text)
         text = IPV6_PATTERN.sub(self._replace_ipv6, text)

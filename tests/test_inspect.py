@@ -4,6 +4,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +58,14 @@ def test_inspect_broken_and_missing(tmp_path):
     assert results[1]["kind"] == "missing"
     status, _ = _inspect(str(tmp_path / "absent.pcap"))
     assert status == 2
+
+
+def test_inspect_folder_lists_its_files():
+    from analyzer.inspect_files import inspect_files
+
+    folder = REPO / "samples" / "roundrobin-flood"
+    results = {Path(item["file"]).name: item for item in inspect_files([str(folder)])}
+    assert results["vnet0.pcap"]["kind"] == "capture"
+    assert results["vnet0.pcap"]["frames"] == 20
+    assert results["expected.json"]["kind"] == "unknown"
+    assert any(item["kind"] == "output" for item in results.values())

@@ -175,3 +175,20 @@ def test_interface_order_guest_to_network(case):
             assert position[port] > position[bridge]
             for member in model.members(port):
                 assert position[member] > position[port]
+
+
+def test_ladder_picks_unanswered_transaction():
+    from conftest import REPO
+
+    case = load_case(REPO / "tests" / "data" / "cases" / "gateway-silent")
+    chosen = plots._pick_transaction(case, None)
+    assert chosen["fate"] == "unanswered"
+    assert (case.arp_transactions["fate"] == "answered").any()
+
+
+def test_ladder_title_names_failure_only_when_one_exists():
+    from analyzer.report.figures import render_pictures
+
+    healthy = load_case(SAMPLES / "roundrobin-lag")
+    titles = {picture.name: picture.title for picture in render_pictures(healthy)}
+    assert titles["ladder"] == "Ladder diagram of an ARP transaction"

@@ -218,3 +218,11 @@ def test_sosreport_hosts_and_other_outputs_redacted(tmp_path):
     assert vm_mac not in set(redacted.snapshot_checks["mac"])
     assert all(item.meta["host"].startswith("host") for item in redacted.other_outputs)
     assert all(item.meta["host"].startswith("host") for item in redacted.outputs if "host" in item.meta)
+
+
+def test_case_folder_name_dropped(tmp_path):
+    case = tmp_path / "ACME-Corp-12345"
+    shutil.copytree(SAMPLES / "roundrobin-flood", case)
+    text = _run(case, tmp_path / "report.txt", "--redact", "-v")
+    assert "ACME-Corp-12345" not in text
+    assert "captures/vnet0.pcap" in text

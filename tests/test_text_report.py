@@ -87,3 +87,13 @@ def test_healthy_summary_why_differs_from_what():
     assert lines["What"].startswith("All ")
     assert lines["Why"] != lines["What"]
     assert "replayed FDB forwarded each reply" in lines["Why"]
+
+
+def test_hidden_info_findings_are_named():
+    from analyzer import load_case
+    from analyzer.report.text import render_text
+
+    case = load_case(REPO / "tests" / "data" / "cases" / "balance-alb")
+    plain = render_text(case, colour=False, verbose=False)
+    assert "2 info findings not shown (alb-source-rewrite, inactive-port-drop); -v shows them." in plain
+    assert "-v shows them" not in render_text(case, colour=False, verbose=True).split("ARP transactions:")[0]

@@ -74,7 +74,9 @@ def log_clock_sentence(log_clock) -> str | None:
 
 def log_line(entry: str, time: float | None) -> str:
     """Format a cited log line with its time on the capture clock, where known."""
-    return f"{clock(time) if time is not None else 'time unknown'} {clean(entry)}"
+    if time is None:
+        return f"{clean(entry)} (time on the capture clock unknown)"
+    return f"{clock(time)} {clean(entry)}"
 
 
 VERDICT_HEADLINES = {

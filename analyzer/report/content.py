@@ -21,6 +21,10 @@ def verdict_finding(case):
     return ranked[0] if ranked else None
 
 
+def _count(number, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
 def _what(case) -> str:
     table = case.arp_transactions
     if table.empty:
@@ -29,17 +33,17 @@ def _what(case) -> str:
     if len(lost):
         first = lost.iloc[0]
         where = f" at {first['lost_at']}" if first["lost_at"] else ""
-        text = (f"{first['replies']} ARP replies from {first['target_ip']} to {first['requester_ip']} "
+        text = (f"{_count(first['replies'], 'ARP reply', 'ARP replies')} from {first['target_ip']} to {first['requester_ip']} "
                 f"({first['requester_mac']}) reached the host and were lost{where}")
         if not first["replies"]:
-            text = (f"{first['requests']} ARP requests from {first['requester_ip']} "
+            text = (f"{_count(first['requests'], 'ARP request', 'ARP requests')} from {first['requester_ip']} "
                     f"({first['requester_mac']}) for {first['target_ip']} were lost{where}")
         more = len(lost) - 1
         return text + (f"; {more} more transactions were lost too." if more else ".")
     unanswered = table[table["fate"] == "unanswered"]
     if len(unanswered):
         first = unanswered.iloc[0]
-        return (f"{first['requests']} ARP requests from {first['requester_ip']} for {first['target_ip']} "
+        return (f"{_count(first['requests'], 'ARP request', 'ARP requests')} from {first['requester_ip']} for {first['target_ip']} "
                 f"left the host and no reply came back.")
     unknown = table[table["fate"] == "unknown"]
     if len(unknown):

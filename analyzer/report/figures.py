@@ -60,6 +60,8 @@ def render_pictures(case) -> list[Picture]:
     pictures = []
     for name, draw in drawers.items():
         title, caption = CAPTIONS[name]
+        if name == "ladder" and not _has_failing_transaction(case):
+            title = "Ladder diagram of an ARP transaction"
         picture = Picture(name=name, title=title, caption=caption)
         try:
             picture.png = _png(draw(case))
@@ -68,3 +70,8 @@ def render_pictures(case) -> list[Picture]:
             picture.error = f"the {name} could not be drawn ({type(error).__name__}: {error})"
         pictures.append(picture)
     return pictures
+
+
+def _has_failing_transaction(case) -> bool:
+    table = case.arp_transactions
+    return bool(len(table)) and bool(table["fate"].isin(("lost", "unanswered", "unknown")).any())

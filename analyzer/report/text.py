@@ -36,15 +36,16 @@ def _findings(case, colour: bool, verbose: bool) -> list[str]:
             lines.append(f"  {clean(finding.counterfactual)}")
         if finding.related:
             lines.append(f"  Consequences of this: {', '.join(finding.related)}.")
-        times = list(finding.log_times) + [None] * len(finding.log_evidence)
-        for entry, time in list(zip(finding.log_evidence, times))[: None if verbose else 2]:
-            lines.append(f"  - log {log_line(entry, time)}")
         shown = finding.evidence if verbose else finding.evidence[:EVIDENCE_LINES]
         for item in shown:
             lines.append(f"  - {frame_ref(item)}: {clean(item.note)}")
         hidden = len(finding.evidence) - len(shown)
         if hidden:
             lines.append(_paint(f"  ... {hidden} more evidence frames (-v shows them)", "dim", colour))
+        # The frames prove the finding; log lines only support it, so they come after.
+        times = list(finding.log_times) + [None] * len(finding.log_evidence)
+        for entry, time in list(zip(finding.log_evidence, times))[: None if verbose else 2]:
+            lines.append(f"  - log {log_line(entry, time)}")
         if finding.recommendations and finding.recommendations == printed:
             lines.append("  What to change: as above.")
         elif finding.recommendations:
@@ -53,6 +54,11 @@ def _findings(case, colour: bool, verbose: bool) -> list[str]:
                 lines.append(f"  * {clean(recommendation)}")
             printed = finding.recommendations
         lines.append("")
+    hidden = [f.code for f in case.finding_list
+              if f.severity == "info" and not verbose and f.code != "no-loss-found"]
+    if hidden:
+        lines += [_paint(f"{len(hidden)} info finding{'s' if len(hidden) != 1 else ''} not shown "
+                         f"({', '.join(sorted(set(hidden)))}); -v shows them.", "dim", colour), ""]
     return lines
 
 

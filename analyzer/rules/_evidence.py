@@ -27,9 +27,11 @@ def evidence(row: pd.Series, note: str) -> Evidence:
 def echo_pairs(context, echoes: pd.DataFrame, limit: int) -> list[Evidence]:
     """Return, for the first echoes, the frame leaving the host and the same frame coming back."""
     items = []
+    shown = set()  # echoes of one frame (a storm) share the frame that left: list it once
     for _, echo in echoes.head(limit).iterrows():
         left = sighting_at(context, int(echo["echo_of"]), echo["echo_left_by"])
-        if left is not None:
+        if left is not None and (int(echo["echo_of"]), echo["echo_left_by"]) not in shown:
+            shown.add((int(echo["echo_of"]), echo["echo_left_by"]))
             items.append(evidence(left, f"the host sends this frame out on {echo['echo_left_by']}"))
         back_on = echo["ingress_member"] or echo["ingress_port"]
         items.append(evidence(ingress_sighting(context, echo), f"the same frame comes back in on {back_on}"))

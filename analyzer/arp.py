@@ -182,7 +182,7 @@ def build_transactions(journeys: pd.DataFrame, sightings: pd.DataFrame, decision
     column = {name: arp[name].to_numpy() for name in
               ("journey", "first_time", "last_time", "first_sighting", "eth_dst", "arp_op", "arp_sha", "arp_spa",
                "arp_tha", "arp_tpa", "echo_of", "fingerprint")}
-    # Gratuitous ARP, probes and echoes of the host's own requests expect no answer.
+    # Gratuitous ARP, probes and echoes of the host's own requests expect no reply.
     is_request = ((column["arp_op"] == ARP_REQUEST) & (column["echo_of"] < 0) & (column["arp_spa"] > 0)
                   & (column["arp_spa"] != column["arp_tpa"]))
     requests, request_offsets = _request_series(column, np.flatnonzero(is_request))

@@ -30,6 +30,7 @@ from .parsers.bridge_fdb import FDB_COLUMNS
 from .replay import replay
 from .rules import Context
 from .sightings import CaptureSummary, build_sightings
+from .logclock import LogClock
 from .snapshots import CHECK_COLUMNS, check_snapshots, place_snapshots, typed_checks
 from .tables import nullable_int
 from .topology import Topology, build_topology
@@ -62,6 +63,8 @@ class Case:
     snapshot_checks: pd.DataFrame = field(
         default_factory=lambda: typed_checks(pd.DataFrame(columns=CHECK_COLUMNS)))
     """Each learned entry of a dated FDB snapshot taken during or after the captures, against the replay then."""
+    log_clock: LogClock | None = None
+    """How the kernel log's uptime stamps were placed on the capture clock, as the cross checks found it."""
 
     @property
     def topology(self) -> nx.Graph:
@@ -129,7 +132,7 @@ class Case:
                     arp_transactions=transactions, finding_list=findings, verdict=verdict,
                     warnings=list(self.warnings),
                     replay_notes=result.notes + [f"{COUNTERFACTUAL} with {fix}"],
-                    other_outputs=list(self.other_outputs))
+                    other_outputs=list(self.other_outputs), log_clock=context.log_clock)
 
     def report(self, format: str = "text", **options) -> str:
         from .report import render
@@ -364,4 +367,4 @@ def load_case(paths, captures: dict[str, str] | None = None, *, window: float = 
                 sightings=sightings, journeys=journeys, fdb_events=result.events,
                 decisions=result.decisions, arp_transactions=transactions, finding_list=findings,
                 verdict=verdict, warnings=warnings, replay_notes=snapshot_notes + result.notes + check_notes,
-                other_outputs=other_outputs, snapshot_checks=snapshot_checks)
+                other_outputs=other_outputs, snapshot_checks=snapshot_checks, log_clock=context.log_clock)

@@ -266,6 +266,7 @@ def cross_check(context, findings: list) -> None:
     except (KeyError, ValueError, TypeError) as error:  # an odd log must not hide the findings
         log.warning("placing the kernel log on the capture clock failed: %s", error)
         clock = LogClock(method="unknown", detail=f"placing the log failed: {error}")
+    context.log_clock = clock
     for finding in findings:
         finding.related = [c for c in CONSEQUENCES.get(finding.code, ()) if c in codes]
         lines = _log_lines(context, finding, clock)

@@ -10,7 +10,7 @@ temporary folder that ``Discovered.close`` removes (also when the
 Each file read from a sosreport keeps where it came from (``origins``): the
 report's host name and, with a sos 4.x manifest, when its command ran.
 ``label_outputs`` copies that into each ``Parsed.meta`` as ``host`` and
-``collected_at``. When a case holds the sosreports of several hosts,
+``collected_at``. When a case contains the sosreports of several hosts,
 ``choose_host`` picks the one the captures were taken on.
 """
 
@@ -308,7 +308,7 @@ def choose_host(parsed: list[Parsed], captures, overrides: dict[str, str],
     Outputs of one host name stay together, so two sosreports of one host
     taken before and after are both used. Loose files belong to the analysed
     host. With several hosts, the host is chosen in this order: the host
-    whose sosreport holds the captures, then the host with the most capture
+    whose sosreport contains the captures, then the host with the most capture
     points among its interface names (``ip link``), then the host with the
     most of its interface MACs as source MACs in the captures. A tie is not
     broken: the warning names the hosts and the outputs of none are used.

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import logging
 import os
 from pathlib import Path
 
@@ -22,12 +21,7 @@ from .captures.jit import choose_loops
 from .clocks import align_clocks
 from .discover import detect_output, discover, parser_modules, read_text
 from .sosreport import is_sosreport_dir, is_tarball, open_sosreport
-from .report.common import clean, clock, day
-
-log = logging.getLogger(__name__)
-
-# Maximum number of files of one folder that inspect lists. A case folder has tens.
-MAX_FOLDER_FILES = 1000
+from .report.common import clean, clock, day, moment
 
 LINK_TYPE_NAMES = {1: "Ethernet", 113: "Linux cooked (SLL)", 276: "Linux cooked v2 (SLL2)"}
 
@@ -36,12 +30,11 @@ def inspect_files(paths: list[str]) -> list[dict]:
     """Describe each file: a capture's shape and contents, or the output format it was recognised as."""
     modules = parser_modules()
     # Small inputs on a cold numba cache read faster with the Python loops than with a first compile.
-    paths = _expand_folders(paths)
-    choose_loops(sum(estimated_size(path) for path in paths if Path(path).is_file()))
+    choose_loops(sum(_folder_bytes(path) if Path(path).is_dir() else estimated_size(path) for path in paths))
     results, tables = [], []
     for path in paths:
-        if is_sosreport_dir(Path(path)) or (Path(path).is_file() and not is_capture(path) and is_tarball(Path(path))):
-            results += _inspect_sosreport(path, tables)
+        if Path(path).is_dir() or (Path(path).is_file() and not is_capture(path) and is_tarball(Path(path))):
+            results += _inspect_discovered(path, tables)
             continue
         if not Path(path).is_file():
             results.append({"file": path, "kind": "missing", "warnings": [f"{path}: not found or not a file"]})
@@ -86,8 +79,8 @@ def _folder_origin(path: str) -> tuple[str | None, float | None]:
     return None, None
 
 
-def _inspect_sosreport(path: str, tables: list) -> list[dict]:
-    """Describe each file of a sosreport that l2trace reads, named ``REPORT: SOS_PATH``."""
+def _inspect_discovered(path: str, tables: list) -> list[dict]:
+    """Describe each file that analyze would read from a folder or sosreport (named ``REPORT: SOS_PATH``)."""
     results = []
     with discover([path]) as found:
         labels = {}
@@ -99,31 +92,25 @@ def _inspect_sosreport(path: str, tables: list) -> list[dict]:
                                            origin.get("collected_at")))
         for capture in found.captures:
             origin = found.origins.get(capture, {})
-            label = f"{path}: {Path(capture).name}"
+            label = f"{path}: {Path(capture).name}" if found.sosreports else capture
             results.append(dict(_inspect_capture(capture, label, tables), host=origin.get("host")))
-        results += [{"file": path, "kind": "unknown", "format": None, "warnings": [message]}
+        results += [{"file": _skipped_file(message, path), "kind": "unknown", "format": None, "warnings": [message]}
                     for message in found.skipped]
     return results
 
 
-def _expand_folders(paths: list[str]) -> list[str]:
-    """Replace each folder that is not a sosreport by the files in it, in name order, without following links."""
-    expanded = []
-    for path in paths:
-        folder = Path(path)
-        if not folder.is_dir() or is_sosreport_dir(folder):
-            expanded.append(path)
-            continue
-        found = []
-        for directory, dirs, files in os.walk(folder, followlinks=False):
-            dirs.sort()
-            found += [os.path.join(directory, name) for name in sorted(files)]
-        if not found:
-            expanded.append(path)  # reported as not a file
-        expanded += found[:MAX_FOLDER_FILES]
-        if len(found) > MAX_FOLDER_FILES:
-            log.warning("%s: %d files, only the first %d are inspected", path, len(found), MAX_FOLDER_FILES)
-    return expanded
+def _skipped_file(message: str, folder: str) -> str:
+    """Return the file a discovery warning names at its start, or the folder when it names none."""
+    named = message.split(": ", 1)[0]
+    return named if Path(named).exists() else folder
+
+
+def _folder_bytes(path: str) -> int:
+    """Return the estimated decompressed size of the files under a folder, without following links."""
+    total = 0
+    for directory, _, files in os.walk(path, followlinks=False):
+        total += sum(estimated_size(os.path.join(directory, name)) for name in files)
+    return total
 
 
 def _inspect_capture(path: str, label: str, tables: list) -> dict:
@@ -184,7 +171,7 @@ def _provenance(result: dict) -> str:
     parts = [f"host {clean(result['host'])}" if result.get("host") else "host unknown"]
     collected = result.get("collected_at")
     if collected is not None:
-        parts.append(f"collected {day(collected)} {clock(collected)} UTC")
+        parts.append(f"collected {moment(collected)}")
     elif result["kind"] == "output":
         parts.append("collection time unknown (no sos manifest entry)")
     return ", ".join(parts)

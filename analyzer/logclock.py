@@ -42,6 +42,7 @@ import pandas as pd
 
 from .addresses import mac_str_to_int
 from .parsers import Parsed
+from .report.common import moment
 from .topology import Topology
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ def _sosreport_uptime(outputs: list[Parsed]) -> LogClock | None:
         low = float(collected) - uptime - step
         high = float(collected) - uptime + COLLECTION_ERROR
         detail = (f"{item.source}: uptime {uptime:g} s ({step:g} s resolution) when sos ran it at "
-                  f"{_when(float(collected))}")
+                  f"{moment(float(collected))}")
         bound = _dmesg_bound(outputs, item.meta.get("host"))
         if bound is not None:
             limit, source = bound
@@ -180,7 +181,7 @@ def _sosreport_uptime(outputs: list[Parsed]) -> LogClock | None:
                 high = limit
                 detail += f". The last line of {source} bounds it from above"
             elif limit < low:
-                detail += (f". The last line of {source} puts the boot time before {_when(limit)}, which "
+                detail += (f". The last line of {source} puts the boot time before {moment(limit)}, which "
                            f"contradicts this: the two outputs may come from different boots")
         return _estimate("sosreport-uptime", low, high, detail)
     return None
@@ -299,7 +300,7 @@ def _captures(outputs: list[Parsed], sightings: pd.DataFrame, topology: Topology
     if rivals:
         return LogClock(method="unknown", detail=(
             f"{count} of {len(matched)}{sample} \"own address\" log line(s) fit the captured frames equally well "
-            f"at boot times {_when(center)} and {_when(rivals[0])} ({abs(rivals[0] - center):.3f} s apart), "
+            f"at boot times {moment(center)} and {moment(rivals[0])} ({abs(rivals[0] - center):.3f} s apart), "
             f"so the captures do not settle the clock"))
     fitted = _fit(offsets, line_ids, center)
     step = _resolution(lines["time"].to_numpy(dtype=float))
@@ -322,11 +323,13 @@ def estimate(outputs: list[Parsed], sightings: pd.DataFrame, topology: Topology)
         result = method(outputs)
         if result is not None:
             found.append(result)
+
     result = _captures(outputs, sightings, topology)
     if result is not None and result.boot_time is not None:
         found.append(result)
     elif result is not None:
         reasons.append(result.detail)
+
     if not found:
         if not any(item.kind == "kernel_log" for item in outputs):
             reason = "the case has no kernel log"
@@ -336,6 +339,7 @@ def estimate(outputs: list[Parsed], sightings: pd.DataFrame, topology: Topology)
             reason = ("no kernel message is seen with both stamps, no sosreport uptime output with its "
                       "collection time, and no \"own address\" line matches a captured frame")
         return LogClock(method="unknown", detail=reason)
+
     # The captures method measures the capture clock itself, which is the clock the lines are placed
     # on, so it wins. The others read the host's wall clock, which may differ from it.
     found.sort(key=lambda item: item.method != "captures")
@@ -352,12 +356,7 @@ def estimate(outputs: list[Parsed], sightings: pd.DataFrame, topology: Topology)
             best.detail += (f". The {other.method} method puts the boot time {apart:.3f} s away "
                             f"(+-{other.error:.3f} s), so the error bound covers both")
             best.error = apart + other.error
+
     log.debug("log clock by %s: boot at %.3f +- %.3f s", best.method, best.boot_time, best.error)
     return best
 
-
-def _when(seconds: float) -> str:
-    """Format epoch seconds as a UTC date and time for the report's words."""
-    from .report.common import clock, day
-
-    return f"{day(seconds)} {clock(seconds)} UTC"

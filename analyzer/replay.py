@@ -68,7 +68,8 @@ def _snapshot_is_initial(source: str) -> bool:
     return any(token in name for token in ("before", "_pre", "-pre", "initial", "start"))
 
 
-def _is_dynamic(row) -> bool:
+def is_learned(row) -> bool:
+    """Return whether an FDB row is an entry the bridge learned (not permanent, static or the driver's own)."""
     state = row.get("state") or ""
     return state in ("", "stale") and not bool(row.get("self"))
 
@@ -678,7 +679,7 @@ def _seed(bridges: dict[str, _Bridge], initial: list[Parsed], start: float, note
         for _, row in item.table.iterrows():
             bridge = bridges.get(row.get("master") or "")
             dev = row.get("dev")
-            if bridge is None or not dev or dev == bridge.name or not _is_dynamic(row):
+            if bridge is None or not dev or dev == bridge.name or not is_learned(row):
                 continue
             vlan = row.get("vlan")
             vlan = int(vlan) if vlan is not None and not pd.isna(vlan) else 0
@@ -715,7 +716,7 @@ def _compare_final(bridges: dict[str, _Bridge], final: list[Parsed], notes: list
         for _, row in item.table.iterrows():
             bridge = bridges.get(row.get("master") or "")
             dev = row.get("dev")
-            if bridge is None or not dev or not _is_dynamic(row):
+            if bridge is None or not dev or not is_learned(row):
                 continue
             mac = mac_str_to_int(row["mac"])
             ports = {e.port for (m, _), e in bridge.entries.items() if m == mac and not e.local}

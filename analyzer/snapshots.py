@@ -31,7 +31,8 @@ import pandas as pd
 
 from .addresses import mac_str_to_int
 from .parsers import Parsed
-from .report.common import clock, day
+from .replay import is_learned
+from .report.common import moment
 from .tables import nullable_int
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def place_snapshots(outputs: list[Parsed], first_time: float | None, last_time: 
         if item.kind not in FDB_KINDS or collected is None:
             continue
         if first_time is None or last_time is None:
-            notes.append(f"{item.source}: collected {_moment(collected)}, but the captures hold no frame, "
+            notes.append(f"{item.source}: collected {moment(collected)}, but the captures hold no frame, "
                          f"so its place on the timeline is unknown; the file name decides its role")
             continue
         if collected + SNAPSHOT_REACH < first_time or collected - SNAPSHOT_REACH > last_time:
@@ -106,7 +107,7 @@ def place_snapshots(outputs: list[Parsed], first_time: float | None, last_time: 
             where = (f"{collected - first_time:.1f} s after the first frame, while the captures ran: "
                      f"checked against the replay at that moment")
         item.meta["snapshot_role"] = role
-        notes.append(f"{item.source}: collected {_moment(collected)}{_host(item)}, {where}")
+        notes.append(f"{item.source}: collected {moment(collected)}{_host(item)}, {where}")
     return notes
 
 
@@ -131,16 +132,16 @@ def check_snapshots(outputs: list[Parsed], events: pd.DataFrame, final_state: di
         table = snapshot_times(item)
         counts = {"agrees": 0, "disagrees": 0, "unknown": 0}
         for _, entry in table.iterrows():
-            if not _is_dynamic(entry):
+            if not (is_learned(entry) and entry.get("master") and entry.get("dev")):
                 continue
             row = _check_entry(item, role, entry, events, final_state)
             rows.append(row)
             counts[row["result"]] += 1
             if row["result"] == "disagrees":
                 notes.append(f"{item.source}: {row['mac']} is on {row['snapshot_port']} in the saved FDB at "
-                             f"{_moment(row['collected_at'])}, but the replay has it on {row['replay_port']} then")
+                             f"{moment(row['collected_at'])}, but the replay has it on {row['replay_port']} then")
         if sum(counts.values()):
-            notes.append(f"{item.source}: at {_moment(item.meta['collected_at'])}, {counts['agrees']} learned "
+            notes.append(f"{item.source}: at {moment(item.meta['collected_at'])}, {counts['agrees']} learned "
                          f"entries agree with the replay, {counts['disagrees']} disagree and {counts['unknown']} "
                          f"cannot be compared (the comparison assumes the host and the captures share one clock, "
                          f"within {CLOCK_TOLERANCE:g} s)")
@@ -292,19 +293,8 @@ def _unchanged_port(final_state: dict, bridge: str | None, mac: str) -> str | No
     return next(iter(ports)) if len(ports) == 1 else None
 
 
-def _is_dynamic(entry) -> bool:
-    """Return whether an FDB row is an entry the bridge learned (not permanent, static or the driver's own)."""
-    state = entry.get("state") or ""
-    return state in ("", "stale") and not bool(entry.get("self")) and bool(entry.get("master")) \
-        and bool(entry.get("dev"))
-
-
 def _number(value) -> float:
     return math.nan if value is None or pd.isna(value) else float(value)
-
-
-def _moment(seconds: float) -> str:
-    return f"{day(seconds)} {clock(seconds)} UTC"
 
 
 def _host(item: Parsed) -> str:

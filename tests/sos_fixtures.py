@@ -1,7 +1,7 @@
 """Build sosreport folders, in sos 4.x's layout with a manifest, from the real outputs of a kernel-made case.
 
 Each output file of a case is placed where sos's plugin writes its command's
-output (``sos_commands/<plugin>/<mangled command>``), and
+output (``sos_commands/<plugin>/<mangled command>``).
 ``sos_reports/manifest.json`` lists every command as sos 4.x's
 ``Plugin._collect_cmd_output`` records it: ``command``, ``parameters``,
 ``exec``, ``filepath``, ``truncated``, ``return_code``, ``priority``,

@@ -68,4 +68,4 @@ def test_inspect_folder_lists_its_files():
     assert results["vnet0.pcap"]["kind"] == "capture"
     assert results["vnet0.pcap"]["frames"] == 20
     assert results["expected.json"]["kind"] == "unknown"
-    assert any(item["kind"] == "output" for item in results.values())
+    assert results["bridge_fdb_show.txt"]["format"] == "bridge_fdb"

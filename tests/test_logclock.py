@@ -150,7 +150,7 @@ def test_finding_cites_only_lines_near_its_frames(reflector):
     finding = [f for f in reflector.finding_list if f.code == "frame-reflected"][0]
     lines = own_address_lines(CASES / "reflector-loop" / "outputs" / "dmesg.txt")
     assert len(lines) == 7
-    # Only the first line falls near the finding's frames; the other six come 10 s later, from the
+    # Only the first line falls near the finding's frames. The other six come 10 s later, from the
     # host's own pings, which the finding's evidence does not show.
     assert [entry.split(":")[1] for entry in finding.log_evidence] == ["133"]
     first_frame = min(e.time for e in finding.evidence)

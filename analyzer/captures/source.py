@@ -48,7 +48,7 @@ RATIO_CHECK_AFTER = 16 * 1024**2
 # Factor applied to a compressed file's size to estimate its decompressed size: the low end of the
 # ratios of real captures given above.
 COMPRESSED_SIZE_FACTOR = 20
-# Least estimate for a compressed file, equal to jit.SMALL_INPUT_BYTES so that compressed input is
+# Minimum estimate for a compressed file, equal to jit.SMALL_INPUT_BYTES so that compressed input is
 # read with the compiled loops. Repeated frames compress far beyond real ratios, and the Python
 # loops trace a flood of one frame slowly: 18 MiB of one capture repeated, 12 KiB as xz, took 190 s.
 COMPRESSED_MIN_ESTIMATE = 32 * 1024 * 1024

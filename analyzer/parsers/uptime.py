@@ -1,7 +1,7 @@
 """``uptime`` and ``/proc/uptime``: how long the kernel had run when the output was taken.
 
 sos saves the ``uptime`` command's output (host plugin,
-``sos_commands/host/uptime``). ``/proc/uptime`` holds the seconds since
+``sos_commands/host/uptime``). ``/proc/uptime`` contains the seconds since
 boot with centisecond resolution, ``uptime`` only hours and minutes::
 
     10587.28 4691.48

@@ -38,6 +38,11 @@ def day(seconds: float | None) -> str:
     return moment.strftime("%Y-%m-%d") if moment else "a date out of range"
 
 
+def moment(seconds: float) -> str:
+    """Format epoch seconds as a UTC date and time for the report's sentences."""
+    return f"{day(seconds)} {clock(seconds)} UTC"
+
+
 def frame_ref(evidence) -> str:
     return (f"frame {evidence.frame} of {clean(evidence.file)} ({clean(evidence.point)}, "
             f"{clock(evidence.time)})")
@@ -56,6 +61,8 @@ def case_log_clock(case):
 
     if not any(item.kind == "kernel_log" for item in case.outputs):
         return None
+    if case.log_clock is not None:
+        return case.log_clock
     return estimate(case.outputs, case.sightings, case.topology_model)
 
 

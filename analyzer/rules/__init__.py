@@ -33,6 +33,8 @@ class Context:
     outputs: list[Parsed] = field(default_factory=list)
     # Counterfactual replays already run, by their settings, so that several findings share them.
     replays: dict = field(default_factory=dict, repr=False, compare=False)
+    # The kernel log's place on the capture clock, set by the cross checks for the reports.
+    log_clock: object = field(default=None, repr=False, compare=False)
 
     @property
     def snapshots(self) -> list[Parsed]:

@@ -1,7 +1,7 @@
 """alb-source-rewrite: a balance-alb or balance-tlb bond sent frames with a slave's MAC as Ethernet source.
 
 Transmit load balancing (bonding modes balance-tlb and balance-alb) gives each
-flow a slave and, on a slave other than the active one, replaces the Ethernet
+flow a slave. On a slave other than the active one, it replaces the Ethernet
 source of the outgoing frame with that slave's own MAC (``bond_do_alb_xmit``
 in drivers/net/bonding/bond_alb.c, as Linux 6.1 does in the balance-alb test
 case). A guest's frames then leave the host with a MAC that is not the

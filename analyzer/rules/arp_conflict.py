@@ -41,7 +41,7 @@ def find(context) -> list[Finding]:
 
 
 def _first_reply_by_mac(journeys, transactions) -> dict[str, dict[str, int]]:
-    """Map each target IP to the MACs that answered for it, each with the journey of its first reply.
+    """Map each target IP to the MACs that replied for it, each with the journey of its first reply.
 
     Transactions are taken in table order and replies in each transaction's
     order, so "first" means first in that order.

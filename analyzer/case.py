@@ -64,7 +64,7 @@ class Case:
         default_factory=lambda: typed_checks(pd.DataFrame(columns=CHECK_COLUMNS)))
     """Each learned entry of a dated FDB snapshot taken during or after the captures, against the replay then."""
     log_clock: LogClock | None = None
-    """How the kernel log's uptime stamps were placed on the capture clock, as the cross checks found it."""
+    """The kernel log's placement on the capture clock (boot time, method, error), from the cross checks."""
 
     @property
     def topology(self) -> nx.Graph:
